@@ -1,0 +1,45 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ProcessExit } from './errors.js';
+import { Proc } from './process.js';
+
+/**
+ * Which process is running. Code inside a spawned process finds its own
+ * record through AsyncLocalStorage, which follows every await; code outside
+ * any process (a script's top level, a test) acts as one implicit shell
+ * process, as typed lines do in the Erlang shell.
+ */
+
+const storage = new AsyncLocalStorage<Proc>();
+let shell: Proc | undefined;
+
+/** Runs `fn` as process `proc`: every await inside it stays in `proc`. */
+export function runAs<T>(proc: Proc, fn: () => T): T {
+  return storage.run(proc, fn);
+}
+
+/** The running process (the shell when outside any process). */
+export function current(): Proc {
+  const proc = storage.getStore();
+  if (proc !== undefined) return proc;
+  shell ??= new Proc();
+  return shell;
+}
+
+/**
+ * The running process, which must be alive to act. A dead process can only
+ * unwind: the call throws `ProcessExit` with the reason it died with.
+ *
+ * When the dead one is the shell, the throw happens once and the next call
+ * gets a fresh shell process, as the Erlang shell restarts after an exception.
+ */
+export function actor(): Proc {
+  const proc = current();
+  if (!proc.alive) unwind(proc);
+  return proc;
+}
+
+/** Throws the `ProcessExit` that unwinds the code of `proc`, which is dead. */
+export function unwind(proc: Proc): never {
+  if (proc === shell) shell = undefined;
+  throw new ProcessExit(proc.exitReason);
+}

@@ -1,0 +1,64 @@
+/**
+ * The errors the runtime throws. Each is a class so callers can tell them
+ * apart with `instanceof`, and each carries the Erlang term it stands for.
+ */
+
+/**
+ * A call was made with an argument it cannot take: Erlang's `badarg`.
+ * `argument` names the offending argument so the message can be acted on.
+ */
+export class BadArgError extends TypeError {
+  override readonly name = 'BadArgError';
+  /** Always `'badarg'`, Erlang's name for this error. */
+  readonly code = 'badarg' as const;
+  constructor(
+    /** The function that was called, e.g. `'register'`. */
+    readonly fn: string,
+    /** The argument that was wrong, e.g. `'name'`. */
+    readonly argument: string,
+    detail: string,
+  ) {
+    super(`${fn}: bad argument '${argument}': ${detail}`);
+  }
+}
+
+/**
+ * Thrown to unwind a process's code: by `exit(reason)` (Erlang's `exit/1`),
+ * and by any runtime call made by a process that has already died (for example
+ * one killed while it was awaiting something else). If it escapes the process
+ * function, the process exits with `reason`.
+ */
+export class ProcessExit extends Error {
+  override readonly name: string = 'ProcessExit';
+  constructor(
+    /** The exit reason, any term. */
+    readonly reason: unknown,
+    message?: string,
+  ) {
+    super(message ?? `process exit: ${describeReason(reason)}`);
+  }
+}
+
+/**
+ * Thrown by `receive(patterns, timeoutMs)` when nothing matched in time and no
+ * `after` outcome was given. Uncaught, the process exits with reason `'timeout'`,
+ * as Erlang code that says `after 1000 -> exit(timeout)`.
+ */
+export class ReceiveTimeout extends ProcessExit {
+  override readonly name = 'ReceiveTimeout';
+  constructor(readonly timeoutMs: number) {
+    super('timeout', `receive timed out after ${timeoutMs} ms`);
+  }
+}
+
+function describeReason(reason: unknown): string {
+  if (typeof reason === 'string') return reason;
+  if (Array.isArray(reason) && reason[0] === 'error' && reason[1] instanceof Error) {
+    return `error: ${reason[1].message}`;
+  }
+  try {
+    return JSON.stringify(reason) ?? String(reason);
+  } catch {
+    return String(reason);
+  }
+}

@@ -1,0 +1,71 @@
+import { inspect } from 'node:util';
+
+/**
+ * Pids and refs: opaque values compared by identity, printed the way Erlang
+ * prints them so logs read the same as an Erlang shell's.
+ */
+
+const inspectSymbol = inspect.custom;
+
+/** Where a pid keeps its process record; not exported from the package. */
+export const PROC: unique symbol = Symbol('beamish.proc');
+
+/** Marks the message type a pid accepts; exists only in the type system. */
+declare const messageType: unique symbol;
+
+let nextPid = 1;
+
+/**
+ * A process identifier. `Pid<M>` says the process accepts messages of type `M`,
+ * so `send(pid, msg)` can be checked; a plain `Pid` accepts anything.
+ */
+export class Pid<M = unknown> {
+  // Covariant on purpose: a Pid<Msg> can be passed wherever a plain Pid is taken.
+  declare readonly [messageType]?: M;
+  /** @internal */
+  readonly [PROC]: unknown;
+  /** The serial number Erlang shows as the middle of `<0.N.0>`. */
+  readonly serial: number;
+
+  /** @internal */
+  constructor(proc: unknown) {
+    this[PROC] = proc;
+    this.serial = nextPid++;
+  }
+
+  toString(): string {
+    return `<0.${this.serial}.0>`;
+  }
+
+  [inspectSymbol](): string {
+    return this.toString();
+  }
+}
+
+let refCounter = 0;
+
+/** A unique reference, as made by Erlang's `make_ref()`. */
+export class Ref {
+  readonly serial: number;
+
+  /** @internal */
+  constructor() {
+    this.serial = ++refCounter;
+  }
+
+  toString(): string {
+    // Erlang spreads a ref's 82 bits over three words; ours is one counter,
+    // shown in the same shape.
+    const n = this.serial;
+    return `#Ref<0.${Math.floor(n / 2 ** 32)}.${(n >>> 16) & 0xffff}.${n & 0xffff}>`;
+  }
+
+  [inspectSymbol](): string {
+    return this.toString();
+  }
+}
+
+/** Returns a new unique reference (Erlang's `make_ref/0`). */
+export function makeRef(): Ref {
+  return new Ref();
+}

@@ -1,0 +1,42 @@
+/**
+ * beamish/runtime: Erlang-style processes for TypeScript.
+ * See docs/runtime.md for the guide and the Erlang ↔ beamish table.
+ */
+export { BadArgError, ProcessExit, ReceiveTimeout } from './errors.js';
+export { formatTerm } from './format.js';
+export { makeRef, Pid, Ref } from './ids.js';
+export { isAlive, type ProcessInfo, processes, processInfo, self, selfSignal } from './info.js';
+export { configure, type MessageMode, type RuntimeOptions } from './isolation.js';
+export { type CrashReport, consoleLogger, type Logger, setLogger } from './logger.js';
+export {
+  _,
+  anyArray,
+  anyBigint,
+  anyBoolean,
+  anyBuffer,
+  anyNumber,
+  anyPid,
+  anyRef,
+  anyString,
+  guard,
+  instanceOf,
+  type Matched,
+  type Matcher,
+  match,
+  where,
+} from './pattern.js';
+export { Clause, flush, on, type Received, receive, sleep } from './receive.js';
+export { register, registered, unregister, whereis } from './registry.js';
+export { send } from './send.js';
+export {
+  type DemonitorOptions,
+  demonitor,
+  exit,
+  link,
+  monitor,
+  type ProcessFlag,
+  processFlag,
+  unlink,
+} from './signals.js';
+export { type ProcessFn, run, type SpawnOptions, spawn, spawnLink, spawnMonitor } from './spawn.js';
+export { cancelTimer, readTimer, sendAfter, startTimer } from './timers.js';

@@ -1,0 +1,58 @@
+import type { Pid } from './ids.js';
+
+/**
+ * Crash reports. When a process's function throws, the error is reported once
+ * through the current logger, as Erlang's error logger reports a crashed
+ * process. Exits asked for with `exit(reason)` and exits caused by signals are
+ * not crashes and are not reported (Erlang does the same for plain processes).
+ */
+
+export interface CrashReport {
+  /** The process that crashed. */
+  readonly pid: Pid;
+  /** Its registered name, if it had one. */
+  readonly name: string | undefined;
+  /** What was thrown. */
+  readonly error: unknown;
+  /** The exit reason the process died with: `['error', error]`. */
+  readonly reason: unknown;
+}
+
+export interface Logger {
+  crash(report: CrashReport): void;
+}
+
+/** Writes crash reports to stderr, in the shape of Erlang's. */
+export const consoleLogger: Logger = {
+  crash({ pid, name, error }) {
+    const who = name === undefined ? String(pid) : `${pid} (${name})`;
+    const detail = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+    console.error(`=ERROR REPORT====\nError in process ${who} with exit value:\n${detail}\n`);
+  },
+};
+
+let current: Logger = consoleLogger;
+
+/** Replaces the logger; returns the one it replaces. */
+export function setLogger(logger: Logger): Logger {
+  if (typeof logger !== 'object' || logger === null || typeof logger.crash !== 'function') {
+    throw new TypeError('setLogger: expected an object with a crash(report) method');
+  }
+  const previous = current;
+  current = logger;
+  return previous;
+}
+
+/** Reports a crash; a logger that throws is not allowed to take the runtime down. */
+export function reportCrash(report: CrashReport): void {
+  try {
+    current.crash(report);
+  } catch (err) {
+    try {
+      consoleLogger.crash(report);
+      console.error('beamish: the crash logger itself threw:', err);
+    } catch {
+      // Nothing left to report to.
+    }
+  }
+}

@@ -1,0 +1,235 @@
+import { match, tagOf } from './pattern.js';
+
+/**
+ * A process's mailbox: messages in arrival order, plus an index by tag.
+ *
+ * Messages sit in one array in arrival order; a message's arrival number
+ * (`seq`) is its position plus `base`. Taking a message from the middle
+ * leaves a hole, skipped by later scans and squeezed out once holes are
+ * numerous, so that every operation stays cheap on average.
+ *
+ * A message that is an array whose first element is a string (a tagged tuple
+ * such as `['gun_ws', pid, frame]`) is also listed, by arrival number, under
+ * its tag. A receive whose patterns all start with a literal tag walks only
+ * the lists of those tags and picks the earliest match, so the answer is
+ * exactly the one a scan of the whole mailbox would give (Erlang's order
+ * semantics), at a cost that does not grow with messages of other tags.
+ *
+ * Arrays of values rather than linked nodes: a mailbox with a million queued
+ * messages costs two array slots per message, not an object the garbage
+ * collector must trace.
+ */
+
+const HOLE: unique symbol = Symbol('hole');
+
+/** Arrival numbers of the messages with one tag; entries before `start` are spent. */
+interface TagList {
+  seqs: number[];
+  start: number;
+}
+
+/** What `take` found: the message and the index of the first pattern it matched. */
+export interface Taken {
+  message: unknown;
+  index: number;
+}
+
+export class Mailbox {
+  private slots: unknown[] = [];
+  /** Index in `slots` of the oldest message still there (or of the end). */
+  private start = 0;
+  /** Arrival number of `slots[0]`. */
+  private base = 0;
+  private holes = 0;
+  private byTag: Map<string, TagList> | undefined = undefined;
+  // The last tag pushed and its list: a run of same-tagged messages skips the Map.
+  private lastTag: string | undefined = undefined;
+  private lastList: TagList | undefined = undefined;
+  /** Number of messages queued. */
+  size = 0;
+
+  push(message: unknown): void {
+    const seq = this.base + this.slots.length;
+    this.slots.push(message);
+    this.size++;
+    const tag = messageTag(message);
+    if (tag === undefined) return;
+    let list: TagList | undefined;
+    if (tag === this.lastTag) {
+      list = this.lastList as TagList;
+    } else {
+      this.byTag ??= new Map();
+      list = this.byTag.get(tag);
+      if (list === undefined) {
+        list = { seqs: [], start: 0 };
+        this.byTag.set(tag, list);
+      }
+      this.lastTag = tag;
+      this.lastList = list;
+    }
+    list.seqs.push(seq);
+  }
+
+  /**
+   * Removes the first message, in arrival order, that matches any of
+   * `patterns`; fills `out` with it and the index of the first pattern it
+   * matches (`out` is reused to spare an allocation). False when none does.
+   */
+  take(patterns: readonly unknown[], out: Taken): boolean {
+    if (this.size === 0 || patterns.length === 0) return false;
+    // The oldest message decides alone when it matches: the common case.
+    const first = this.slots[this.start];
+    let index = firstMatch(patterns, first);
+    if (index >= 0) {
+      this.removeAt(this.start);
+      out.message = first;
+      out.index = index;
+      return true;
+    }
+    const slots = this.slots;
+    let at = -1;
+    const tags = this.byTag === undefined ? undefined : tagsOf(patterns);
+    if (tags === undefined) {
+      for (let i = this.start + 1; i < slots.length; i++) {
+        const m = slots[i];
+        if (m === HOLE) continue;
+        index = firstMatch(patterns, m);
+        if (index >= 0) {
+          at = i;
+          break;
+        }
+      }
+    } else {
+      const byTag = this.byTag as Map<string, TagList>;
+      const check = (tag: string): void => {
+        const list = byTag.get(tag);
+        if (list === undefined) return;
+        const seqs = list.seqs;
+        for (let j = list.start; j < seqs.length; j++) {
+          const i = (seqs[j] as number) - this.base;
+          // A candidate later than the best so far cannot win: stop there.
+          if (at >= 0 && i > at) return;
+          const m = slots[i];
+          if (m === HOLE) {
+            if (j === list.start) list.start++;
+            continue;
+          }
+          const k = firstMatch(patterns, m);
+          if (k >= 0) {
+            at = i;
+            index = k;
+            return;
+          }
+        }
+      };
+      if (typeof tags === 'string') check(tags);
+      else for (const tag of tags) check(tag);
+    }
+    if (at < 0) return false;
+    out.message = slots[at];
+    out.index = index;
+    this.removeAt(at);
+    return true;
+  }
+
+  /** Removes every message for which `pred` holds; returns how many. */
+  removeWhere(pred: (message: unknown) => boolean): number {
+    let removed = 0;
+    for (let i = this.start; i < this.slots.length; i++) {
+      const m = this.slots[i];
+      if (m !== HOLE && pred(m)) {
+        this.removeAt(i);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Empties the mailbox and returns what it held, oldest first. */
+  drain(): unknown[] {
+    const all: unknown[] = [];
+    for (let i = this.start; i < this.slots.length; i++) {
+      const m = this.slots[i];
+      if (m !== HOLE) all.push(m);
+    }
+    this.base += this.slots.length;
+    this.slots = [];
+    this.start = 0;
+    this.holes = 0;
+    this.size = 0;
+    this.byTag = undefined;
+    this.lastTag = undefined;
+    this.lastList = undefined;
+    return all;
+  }
+
+  private removeAt(i: number): void {
+    this.slots[i] = HOLE;
+    this.size--;
+    if (this.size === 0) {
+      // Empty: start afresh (arrival numbers keep growing).
+      this.drain();
+      return;
+    }
+    if (i === this.start) {
+      do this.start++;
+      while (this.slots[this.start] === HOLE && this.start < this.slots.length);
+      // Spent slots at the front are freed in bulk, not one shift() at a time.
+      if (this.start >= 1024 && this.start * 2 >= this.slots.length) this.compact();
+    } else {
+      this.holes++;
+      if (this.holes >= 1024 && this.holes * 2 >= this.size) this.compact();
+    }
+  }
+
+  /**
+   * Squeezes out spent slots and holes. Arrival numbers are renumbered, so
+   * the tag lists are rebuilt; the relative order, which is all that
+   * matters, is unchanged.
+   */
+  private compact(): void {
+    const live: unknown[] = [];
+    for (let i = this.start; i < this.slots.length; i++) {
+      const m = this.slots[i];
+      if (m !== HOLE) live.push(m);
+    }
+    this.drain();
+    for (const m of live) this.push(m);
+  }
+}
+
+function messageTag(message: unknown): string | undefined {
+  if (Array.isArray(message) && message.length > 0) {
+    const head: unknown = message[0];
+    if (typeof head === 'string') return head;
+  }
+  return undefined;
+}
+
+/** The index of the first pattern that matches `message`, or -1. */
+export function firstMatch(patterns: readonly unknown[], message: unknown): number {
+  for (let i = 0; i < patterns.length; i++) {
+    if (match(patterns[i], message)) return i;
+  }
+  return -1;
+}
+
+/**
+ * The distinct literal tags of `patterns` (a string when there is one), or
+ * `undefined` when any pattern lacks one: then only a full scan is correct.
+ */
+function tagsOf(patterns: readonly unknown[]): string | string[] | undefined {
+  const first = tagOf(patterns[0]);
+  if (first === undefined || patterns.length === 1) return first;
+  let tags: string | string[] = first;
+  for (let i = 1; i < patterns.length; i++) {
+    const tag = tagOf(patterns[i]);
+    if (tag === undefined) return undefined;
+    if (typeof tags === 'string') {
+      if (tag !== tags) tags = [tags, tag];
+    } else if (!tags.includes(tag)) {
+      tags.push(tag);
+    }
+  }
+  return tags;
+}

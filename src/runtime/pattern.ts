@@ -1,0 +1,154 @@
+import { Pid, Ref } from './ids.js';
+
+/**
+ * Patterns for selective receive, and the types they match.
+ *
+ * A pattern is an ordinary value read as Erlang reads a pattern:
+ * - strings, numbers, booleans, `null`, `undefined`, bigints match by `===`
+ *   (so `'ok'` is the atom `ok`);
+ * - a pid or ref matches only that same pid or ref;
+ * - an array matches an array of exactly the same length, element by element
+ *   (a tuple);
+ * - a plain object matches an object that has at least its keys, each matching;
+ * - a Buffer matches a Buffer (or Uint8Array) with the same bytes, as Erlang
+ *   matches binaries by value;
+ * - `_` matches anything; `anyString`, `anyNumber`, `anyBuffer`, ...,
+ *   `instanceOf(C)` match by type; `guard(pred)` and `where(pattern, pred)`
+ *   cover the rest;
+ * - any other object (a class instance) matches only itself.
+ */
+
+const MATCHER: unique symbol = Symbol('beamish.matcher');
+
+/** A pattern element that decides by code whether a value matches. */
+export interface Matcher<T> {
+  readonly [MATCHER]: (value: unknown) => boolean;
+  /** Shown in error messages and by `util.inspect`. */
+  readonly description: string;
+  /** Exists only in the type system: the type of the values it matches. */
+  readonly __matches?: T;
+}
+
+function matcher<T>(description: string, test: (value: unknown) => boolean): Matcher<T> {
+  return Object.freeze({
+    [MATCHER]: test,
+    description,
+    [Symbol.for('nodejs.util.inspect.custom')]: () => description,
+  }) as Matcher<T>;
+}
+
+/** Matches anything (Erlang's `_`). */
+export const _: Matcher<unknown> = matcher('_', () => true);
+export const anyString: Matcher<string> = matcher('anyString', (v) => typeof v === 'string');
+export const anyNumber: Matcher<number> = matcher('anyNumber', (v) => typeof v === 'number');
+export const anyBigint: Matcher<bigint> = matcher('anyBigint', (v) => typeof v === 'bigint');
+export const anyBoolean: Matcher<boolean> = matcher('anyBoolean', (v) => typeof v === 'boolean');
+export const anyBuffer: Matcher<Buffer> = matcher('anyBuffer', (v) => Buffer.isBuffer(v));
+export const anyPid: Matcher<Pid> = matcher('anyPid', (v) => v instanceof Pid);
+export const anyRef: Matcher<Ref> = matcher('anyRef', (v) => v instanceof Ref);
+export const anyArray: Matcher<readonly unknown[]> = matcher('anyArray', (v) => Array.isArray(v));
+
+/** Matches any instance of `ctor` (with `instanceof`). */
+// biome-ignore lint/suspicious/noExplicitAny: constructor arguments are irrelevant to the match
+export function instanceOf<T>(ctor: abstract new (...args: any[]) => T): Matcher<T> {
+  if (typeof ctor !== 'function') throw new TypeError('instanceOf: expected a class');
+  return matcher(`instanceOf(${ctor.name})`, (v) => v instanceof ctor);
+}
+
+/** Matches any value for which `pred` returns true; a type guard narrows the type. */
+export function guard<T>(pred: (value: unknown) => value is T): Matcher<T>;
+export function guard(pred: (value: unknown) => boolean): Matcher<unknown>;
+export function guard(pred: (value: unknown) => boolean): Matcher<unknown> {
+  if (typeof pred !== 'function') throw new TypeError('guard: expected a predicate function');
+  return matcher(`guard(${pred.name || 'fn'})`, (v) => holds(pred, v));
+}
+
+/**
+ * Matches what `pattern` matches, when `pred` also holds for the matched
+ * value: Erlang's `Pattern when Guard`.
+ */
+export function where<const P>(pattern: P, pred: (value: Matched<P>) => boolean): Matcher<Matched<P>> {
+  if (typeof pred !== 'function') throw new TypeError('where: expected a predicate function');
+  return matcher('where(...)', (v) => match(pattern, v) && holds(pred as (value: unknown) => boolean, v));
+}
+
+/**
+ * Runs a guard. As in Erlang, a guard that raises an exception simply fails:
+ * matching runs inside `send` when the receiver is waiting, and a user's
+ * predicate must never make a send throw.
+ */
+function holds(pred: (value: unknown) => boolean, value: unknown): boolean {
+  try {
+    return pred(value) === true;
+  } catch {
+    return false;
+  }
+}
+
+export function isMatcher(value: unknown): value is Matcher<unknown> {
+  return typeof value === 'object' && value !== null && MATCHER in value;
+}
+
+/** The type of the values a pattern matches. */
+export type Matched<P> =
+  P extends Matcher<infer T>
+    ? T
+    : P extends Pid | Ref | Buffer
+      ? P
+      : P extends readonly unknown[]
+        ? { -readonly [K in keyof P]: Matched<P[K]> }
+        : P extends string | number | boolean | bigint | null | undefined
+          ? P
+          : P extends object
+            ? { [K in keyof P]: Matched<P[K]> }
+            : P;
+
+/** Does `value` match `pattern`? */
+export function match(pattern: unknown, value: unknown): boolean {
+  if (pattern === value) return true;
+  if (typeof pattern !== 'object' || pattern === null) {
+    // NaN is the one primitive that is not === itself; Erlang has no NaN, so
+    // a NaN pattern matching a NaN value is the least surprising reading.
+    return Number.isNaN(pattern) && Number.isNaN(value);
+  }
+  if (Array.isArray(pattern)) {
+    if (!Array.isArray(value) || value.length !== pattern.length) return false;
+    for (let i = 0; i < pattern.length; i++) {
+      if (!match(pattern[i], value[i])) return false;
+    }
+    return true;
+  }
+  const test = (pattern as Partial<Matcher<unknown>>)[MATCHER];
+  if (test !== undefined) return test(value);
+  if (pattern instanceof Uint8Array) {
+    return value instanceof Uint8Array && Buffer.compare(pattern, value) === 0;
+  }
+  if (isPlainObject(pattern)) {
+    if (typeof value !== 'object' || value === null) return false;
+    for (const key of Object.keys(pattern)) {
+      if (!(key in value)) return false;
+      if (!match((pattern as Record<string, unknown>)[key], (value as Record<string, unknown>)[key])) return false;
+    }
+    return true;
+  }
+  // Pids, refs and other class instances match only themselves (=== above).
+  return false;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The literal tag of a pattern: the first element of an array pattern when it
+ * is a string. The mailbox keeps an index by tag, so a receive whose patterns
+ * all have tags never looks at messages with other tags.
+ */
+export function tagOf(pattern: unknown): string | undefined {
+  if (Array.isArray(pattern) && pattern.length > 0) {
+    const head: unknown = pattern[0];
+    if (typeof head === 'string') return head;
+  }
+  return undefined;
+}

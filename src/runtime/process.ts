@@ -1,0 +1,175 @@
+import { ProcessExit } from './errors.js';
+import { Pid, PROC, type Ref } from './ids.js';
+import { firstMatch, Mailbox } from './mailbox.js';
+import { names } from './registry-table.js';
+import { cancelTimersOf } from './timer-table.js';
+
+/**
+ * The process record and its lifecycle: delivering messages, dying, and the
+ * exit signals and DOWN messages a death sends. Everything here is internal;
+ * the public API is built on it in the other modules.
+ */
+
+/** A receive that is waiting for a message. */
+export interface Waiter {
+  readonly patterns: readonly unknown[];
+  readonly resolve: (message: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** Index of the pattern that matched; TIMED_OUT when the timer fired first. */
+  index: number;
+  timer: { cancel(): void } | undefined;
+}
+
+export const TIMED_OUT = -2;
+
+/** Live processes, for `processes()`. */
+export const live = new Set<Proc>();
+
+export class Proc {
+  readonly pid: Pid;
+  readonly mailbox = new Mailbox();
+  alive = true;
+  exitReason: unknown = undefined;
+  trapExit = false;
+  name: string | undefined = undefined;
+  waiter: Waiter | undefined = undefined;
+  /** Processes linked to this one (both sides hold the link). */
+  links: Set<Proc> | undefined = undefined;
+  /** Monitors this process holds: ref → the process it watches. */
+  monitors: Map<Ref, Proc> | undefined = undefined;
+  /** Monitors on this process: ref → the process that watches. */
+  watchers: Map<Ref, Proc> | undefined = undefined;
+  /** Timers whose destination is this process; cancelled when it dies. */
+  timers: Set<Ref> | undefined = undefined;
+  /** Called once, last, when the process dies (used by `run`). */
+  onExit: ((reason: unknown) => void) | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+
+  constructor() {
+    this.pid = new Pid(this);
+    live.add(this);
+  }
+
+  /** Aborts when the process dies; made on first use, since most never ask. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (!this.alive) this.controller.abort(new ProcessExit(this.exitReason));
+    }
+    return this.controller.signal;
+  }
+
+  /**
+   * Puts a message in the mailbox. A waiting receive tests it once, against
+   * its own patterns, and takes it at once if it matches; otherwise it is
+   * queued, and never looked at again until the next receive.
+   */
+  deliver(message: unknown): void {
+    if (!this.alive) return;
+    const w = this.waiter;
+    if (w !== undefined) {
+      const i = firstMatch(w.patterns, message);
+      if (i >= 0) {
+        this.waiter = undefined;
+        w.timer?.cancel();
+        w.index = i;
+        w.resolve(message);
+        return;
+      }
+    }
+    this.mailbox.push(message);
+  }
+
+  /** Ends the process with `reason` and tells everyone who asked to know. */
+  die(reason: unknown): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.exitReason = reason;
+    live.delete(this);
+    const w = this.waiter;
+    if (w !== undefined) {
+      this.waiter = undefined;
+      w.timer?.cancel();
+      // The pending receive never returns a message; rejecting it unwinds
+      // the process's code instead of leaving it suspended forever.
+      w.reject(new ProcessExit(reason));
+    }
+    this.mailbox.drain();
+    if (this.name !== undefined) {
+      names.delete(this.name);
+      this.name = undefined;
+    }
+    if (this.timers !== undefined) cancelTimersOf(this);
+    this.controller?.abort(new ProcessExit(reason));
+    if (this.monitors !== undefined) {
+      for (const [ref, target] of this.monitors) target.watchers?.delete(ref);
+      this.monitors = undefined;
+    }
+    if (this.watchers !== undefined) {
+      const watchers = this.watchers;
+      this.watchers = undefined;
+      for (const [ref, watcher] of watchers) {
+        watcher.monitors?.delete(ref);
+        watcher.deliver(['DOWN', ref, 'process', this.pid, reason]);
+      }
+    }
+    if (this.links !== undefined) {
+      const links = this.links;
+      this.links = undefined;
+      for (const other of links) {
+        other.links?.delete(this);
+        exitSignal(other, this.pid, reason, true);
+      }
+    }
+    this.onExit?.(reason);
+  }
+}
+
+/** The process record behind a pid. */
+export function procOf(pid: Pid): Proc {
+  return pid[PROC] as Proc;
+}
+
+type Signal = [target: Proc, from: Pid, reason: unknown, viaLink: boolean];
+const pendingSignals: Signal[] = [];
+let applyingSignals = false;
+
+/**
+ * Sends an exit signal, with Erlang's rules:
+ * - `'kill'` sent with `exit(pid, 'kill')` cannot be trapped and ends the
+ *   target with `'killed'`; arriving through a link it is an ordinary reason;
+ * - a process that traps exits gets `['EXIT', from, reason]` instead;
+ * - `'normal'` is ignored, except `exit(self(), 'normal')`, which ends the caller;
+ * - any other reason ends the target with that reason.
+ *
+ * Signals are applied one after another from a queue, so a long chain of
+ * links dies without deep recursion.
+ */
+export function exitSignal(target: Proc, from: Pid, reason: unknown, viaLink: boolean): void {
+  pendingSignals.push([target, from, reason, viaLink]);
+  if (applyingSignals) return;
+  applyingSignals = true;
+  try {
+    // Index, not shift(): a chain of 100,000 links must not cost n² moves.
+    for (let i = 0; i < pendingSignals.length; i++) {
+      const s = pendingSignals[i] as Signal;
+      applySignal(s[0], s[1], s[2], s[3]);
+    }
+  } finally {
+    pendingSignals.length = 0;
+    applyingSignals = false;
+  }
+}
+
+function applySignal(target: Proc, from: Pid, reason: unknown, viaLink: boolean): void {
+  if (!target.alive) return;
+  if (reason === 'kill' && !viaLink) {
+    target.die('killed');
+  } else if (target.trapExit) {
+    target.deliver(['EXIT', from, reason]);
+  } else if (reason === 'normal') {
+    if (!viaLink && from === target.pid) target.die('normal');
+  } else {
+    target.die(reason);
+  }
+}

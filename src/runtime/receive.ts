@@ -1,0 +1,168 @@
+import { actor } from './context.js';
+import { BadArgError, ReceiveTimeout } from './errors.js';
+import { setLongTimeout } from './long-timeout.js';
+import type { Taken } from './mailbox.js';
+import type { Matched } from './pattern.js';
+import { type Proc, TIMED_OUT, type Waiter } from './process.js';
+import { assertTimeout, describe } from './validate.js';
+
+/**
+ * Selective receive, as Erlang's `receive ... after ... end`.
+ *
+ * The mailbox is looked at oldest first; for each message the clauses are
+ * tried in order; the first message that matches any clause is removed and
+ * returned (or given to that clause's handler, whose result is returned).
+ * Messages that match nothing stay queued, in order. When nothing matches,
+ * the process waits, and each message that arrives meanwhile is tested once,
+ * as it arrives.
+ */
+
+/** A pattern with a handler: Erlang's `Pattern -> Body`. */
+export class Clause<T = unknown, R = unknown> {
+  /** @internal */
+  constructor(
+    readonly pattern: unknown,
+    readonly handler: (message: T) => R,
+  ) {}
+}
+
+/** A clause whose handler gets the matched message, typed from the pattern. */
+export function on<const P, R>(pattern: P, handler: (message: Matched<P>) => R): Clause<Matched<P>, R> {
+  if (typeof handler !== 'function') throw new BadArgError('on', 'handler', 'expected a function');
+  return new Clause(pattern, handler as (message: unknown) => R);
+}
+
+/** What a list of clauses yields: a handler's result, or the matched message. */
+export type Received<Cs extends readonly unknown[]> = Cs[number] extends infer C
+  ? C extends Clause<infer _T, infer R>
+    ? Awaited<R>
+    : Matched<C>
+  : never;
+
+/**
+ * Waits for the first message that matches one of `clauses`.
+ * - `timeoutMs` omitted or `Infinity`: waits forever.
+ * - `timeoutMs` 0: looks once and does not wait.
+ * - On timeout, with no `after`: rejects with `ReceiveTimeout` (uncaught, the
+ *   process exits with reason `'timeout'`).
+ * - On timeout, with `after`: resolves with `after()` if it is a function,
+ *   else with `after` itself (Erlang's `after T -> Body`).
+ *
+ * `clauses` is always a list: `receive([['ping', _]])` waits for one pattern;
+ * `receive(['ping', _])` would be two patterns, `'ping'` and `_`.
+ */
+export function receive<const Cs extends readonly unknown[]>(clauses: Cs, timeoutMs?: number): Promise<Received<Cs>>;
+export function receive<const Cs extends readonly unknown[], A>(
+  clauses: Cs,
+  timeoutMs: number,
+  after: () => A,
+): Promise<Received<Cs> | Awaited<A>>;
+export function receive<const Cs extends readonly unknown[], const A>(
+  clauses: Cs,
+  timeoutMs: number,
+  after: A,
+): Promise<Received<Cs> | A>;
+export function receive(clauses: readonly unknown[], timeoutMs?: number, ...after: unknown[]): Promise<unknown> {
+  try {
+    // `after` given as undefined is a value to return; absent means throw.
+    return receiveIn(actor(), clauses, timeoutMs, after.length > 0, after[0]);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+// Reused by every receive that finds its message at once: no allocation.
+const taken: Taken = { message: undefined, index: -1 };
+
+function receiveIn(
+  proc: Proc,
+  clauses: readonly unknown[],
+  timeoutMs: number | undefined,
+  hasAfter: boolean,
+  after: unknown,
+): Promise<unknown> {
+  const patterns = patternsOf(clauses);
+  const timeout = timeoutMs ?? Infinity;
+  assertTimeout('receive', 'timeoutMs', timeout);
+  if (proc.mailbox.take(patterns, taken)) {
+    const message = taken.message;
+    taken.message = undefined;
+    return patterns === clauses ? Promise.resolve(message) : handle(clauses[taken.index], message);
+  }
+  if (timeout === 0) return timedOut(0, hasAfter, after);
+  if (proc.waiter !== undefined) {
+    throw new BadArgError('receive', 'clauses', `${proc.pid} is already waiting in another receive`);
+  }
+  const promise = new Promise<unknown>((resolve, reject) => {
+    const waiter: Waiter = { patterns, resolve, reject, index: -1, timer: undefined };
+    if (timeout !== Infinity) {
+      waiter.timer = setLongTimeout(() => {
+        if (proc.waiter !== waiter) return;
+        proc.waiter = undefined;
+        waiter.index = TIMED_OUT;
+        if (hasAfter) resolve(undefined);
+        else reject(new ReceiveTimeout(timeout));
+      }, timeout);
+    }
+    proc.waiter = waiter;
+  });
+  if (patterns === clauses && !hasAfter) return promise;
+  // Runs in this process's context, since `then` is called here.
+  const waiter = proc.waiter as unknown as Waiter;
+  return promise.then((message) =>
+    waiter.index === TIMED_OUT ? timedOut(timeout, true, after) : handle(clauses[waiter.index], message),
+  );
+}
+
+/** The patterns of `clauses`; the same array when there are no handlers. */
+function patternsOf(clauses: readonly unknown[]): readonly unknown[] {
+  if (!Array.isArray(clauses)) {
+    throw new BadArgError('receive', 'clauses', `expected an array of patterns, got ${describe(clauses)}`);
+  }
+  let patterns: unknown[] | undefined;
+  for (let i = 0; i < clauses.length; i++) {
+    const c: unknown = clauses[i];
+    if (c instanceof Clause) {
+      patterns ??= clauses.slice(0, i);
+      patterns.push(c.pattern);
+    } else {
+      if (typeof c === 'function') {
+        throw new BadArgError('receive', 'clauses', 'a function is not a pattern; use guard(fn) or on(pattern, fn)');
+      }
+      patterns?.push(c);
+    }
+  }
+  return patterns ?? clauses;
+}
+
+function handle(clause: unknown, message: unknown): Promise<unknown> {
+  if (!(clause instanceof Clause)) return Promise.resolve(message);
+  try {
+    return Promise.resolve(clause.handler(message));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function timedOut(timeout: number, hasAfter: boolean, after: unknown): Promise<unknown> {
+  if (!hasAfter) return Promise.reject(new ReceiveTimeout(timeout));
+  if (typeof after !== 'function') return Promise.resolve(after);
+  try {
+    return Promise.resolve((after as () => unknown)());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** Empties the running process's mailbox and returns what it held, oldest first. */
+export function flush(): unknown[] {
+  return actor().mailbox.drain();
+}
+
+/**
+ * Suspends the running process for `ms` milliseconds, leaving its mailbox
+ * alone: Erlang's `timer:sleep/1`, i.e. `receive after Ms -> ok end`.
+ */
+export function sleep(ms: number): Promise<void> {
+  return receive([], ms, undefined);
+}

@@ -1,0 +1,57 @@
+import { BadArgError } from './errors.js';
+import type { Pid } from './ids.js';
+import { type Proc, procOf } from './process.js';
+import { names } from './registry-table.js';
+import { assertPid } from './validate.js';
+
+/**
+ * Registered names, as Erlang's `register/2` and friends. A name belongs to
+ * one live process at a time and is freed when that process dies.
+ */
+
+/** @internal Registers `proc` as `name`, with Erlang's badarg rules. */
+export function registerProc(fn: string, name: unknown, proc: Proc): void {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new BadArgError(fn, 'name', 'expected a non-empty string');
+  }
+  if (name === 'undefined') throw new BadArgError(fn, 'name', "'undefined' cannot be registered (as in Erlang)");
+  const holder = names.get(name);
+  if (holder !== undefined) throw new BadArgError(fn, 'name', `'${name}' is already registered to ${holder.pid}`);
+  if (!proc.alive) throw new BadArgError(fn, 'pid', `${proc.pid} is not alive`);
+  if (proc.name !== undefined) throw new BadArgError(fn, 'pid', `${proc.pid} is already registered as '${proc.name}'`);
+  names.set(name, proc);
+  proc.name = name;
+}
+
+/** Gives `pid` the name `name`, so `send(name, msg)` reaches it. Returns true. */
+export function register(name: string, pid: Pid): true {
+  assertPid('register', 'pid', pid);
+  registerProc('register', name, procOf(pid));
+  return true;
+}
+
+/** Frees `name`. Throws BadArgError when nothing is registered under it. */
+export function unregister(name: string): true {
+  const proc = names.get(name);
+  if (proc === undefined) throw new BadArgError('unregister', 'name', `'${String(name)}' is not registered`);
+  names.delete(name);
+  proc.name = undefined;
+  return true;
+}
+
+/** The pid registered as `name`, or `undefined`. */
+export function whereis(name: string): Pid | undefined {
+  return names.get(name)?.pid;
+}
+
+/** Every registered name. */
+export function registered(): string[] {
+  return [...names.keys()];
+}
+
+/** @internal The process a destination names, or a BadArgError. */
+export function resolveName(fn: string, name: string): Proc {
+  const proc = names.get(name);
+  if (proc === undefined) throw new BadArgError(fn, 'dest', `no process is registered as '${name}'`);
+  return proc;
+}

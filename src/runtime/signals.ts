@@ -1,0 +1,122 @@
+import { actor, unwind } from './context.js';
+import { BadArgError, ProcessExit } from './errors.js';
+import { Pid, Ref } from './ids.js';
+import { exitSignal, type Proc, procOf } from './process.js';
+import { names } from './registry-table.js';
+import { addLink, addMonitor, removeLink } from './signal-table.js';
+import { assertPid, describe } from './validate.js';
+
+/** Links, monitors and exit signals, as in Erlang's `erlang` module. */
+
+/**
+ * A dead process cannot go on: when something the running process just did
+ * killed it (a `'noproc'` link, an exit signal to itself), unwind its code.
+ */
+function unwindIfDead(me: Proc): void {
+  if (!me.alive) unwind(me);
+}
+
+/**
+ * Links the running process to `pid`, both ways. Linking to a dead process
+ * sends the caller an exit signal with reason `'noproc'`: an `'EXIT'` message
+ * if it traps exits, else its death.
+ */
+export function link(pid: Pid): true {
+  assertPid('link', 'pid', pid);
+  const me = actor();
+  const target = procOf(pid);
+  if (target.alive) {
+    addLink(me, target);
+  } else {
+    exitSignal(me, pid, 'noproc', true);
+    unwindIfDead(me);
+  }
+  return true;
+}
+
+/** Removes the link between the running process and `pid`, if any. */
+export function unlink(pid: Pid): true {
+  assertPid('unlink', 'pid', pid);
+  removeLink(actor(), procOf(pid));
+  return true;
+}
+
+/**
+ * Monitors a process: when it dies, the caller gets
+ * `['DOWN', ref, 'process', pid, reason]`. Monitoring a dead process (or a
+ * name that nothing holds) gives that message at once, with reason `'noproc'`.
+ * A name is looked up once, now.
+ */
+export function monitor(type: 'process', target: Pid | string): Ref {
+  if (type !== 'process')
+    throw new BadArgError('monitor', 'type', `only 'process' is supported, got ${describe(type)}`);
+  const me = actor();
+  const ref = new Ref();
+  let proc: Proc | undefined;
+  if (target instanceof Pid) proc = procOf(target);
+  else if (typeof target === 'string') proc = names.get(target);
+  else throw new BadArgError('monitor', 'target', `expected a pid or a registered name, got ${describe(target)}`);
+  if (proc?.alive) addMonitor(me, proc, ref);
+  else me.deliver(['DOWN', ref, 'process', target, 'noproc']);
+  return ref;
+}
+
+export interface DemonitorOptions {
+  /** Also remove a `['DOWN', ref, ...]` message already in the mailbox. */
+  readonly flush?: boolean;
+}
+
+/**
+ * Turns a monitor off. Returns true if it was on; false if it had fired or
+ * never existed (after `{ flush: true }`, whether a DOWN was removed or not).
+ */
+export function demonitor(ref: Ref, opts?: DemonitorOptions): boolean {
+  if (!(ref instanceof Ref)) throw new BadArgError('demonitor', 'ref', `expected a ref, got ${describe(ref)}`);
+  const me = actor();
+  const target = me.monitors?.get(ref);
+  if (target !== undefined) {
+    me.monitors?.delete(ref);
+    target.watchers?.delete(ref);
+  }
+  if (opts?.flush === true) {
+    me.mailbox.removeWhere((m) => Array.isArray(m) && m.length === 5 && m[0] === 'DOWN' && m[1] === ref);
+  }
+  return target !== undefined;
+}
+
+/**
+ * `exit(reason)`: ends the running process with `reason` by throwing a
+ * `ProcessExit` (Erlang's `exit/1`); catch it and the process goes on, as in
+ * Erlang.
+ *
+ * `exit(pid, reason)`: sends `pid` an exit signal (Erlang's `exit/2`):
+ * `'kill'` always kills (the target exits with `'killed'`); `'normal'` is
+ * ignored unless `pid` is the caller; a process that traps exits gets
+ * `['EXIT', self(), reason]` instead. JavaScript cannot stop a running
+ * function: a target busy in synchronous code is marked dead at once (its
+ * links and monitors fire now) and is stopped at its next runtime call.
+ */
+export function exit(reason: unknown): never;
+export function exit(pid: Pid, reason: unknown): true;
+export function exit(...args: [unknown] | [Pid, unknown]): true {
+  if (args.length === 1) throw new ProcessExit(args[0]);
+  const [pid, reason] = args;
+  assertPid('exit', 'pid', pid);
+  const me = actor();
+  exitSignal(procOf(pid), me.pid, reason, false);
+  unwindIfDead(me);
+  return true;
+}
+
+export type ProcessFlag = 'trap_exit';
+
+/** Sets a process flag of the running process; returns its old value. */
+export function processFlag(flag: ProcessFlag, value: boolean): boolean {
+  if (flag !== 'trap_exit') throw new BadArgError('processFlag', 'flag', `unknown process flag ${describe(flag)}`);
+  if (typeof value !== 'boolean')
+    throw new BadArgError('processFlag', 'value', `expected a boolean, got ${describe(value)}`);
+  const me = actor();
+  const old = me.trapExit;
+  me.trapExit = value;
+  return old;
+}

@@ -1,0 +1,142 @@
+import { actor, runAs } from './context.js';
+import { BadArgError, ProcessExit } from './errors.js';
+import { type Pid, Ref } from './ids.js';
+import { reportCrash } from './logger.js';
+import { Proc } from './process.js';
+import { registerProc } from './registry.js';
+import { addLink, addMonitor } from './signal-table.js';
+
+/** What a process runs: any function, usually async. Its result is ignored. */
+export type ProcessFn = () => unknown;
+
+export interface SpawnOptions {
+  /** Link the new process to the caller before it runs (`spawn_link`). */
+  readonly link?: boolean;
+  /** Register the new process under this name before it runs. */
+  readonly name?: string;
+  /** Start the process with `trap_exit` set. */
+  readonly trapExit?: boolean;
+}
+
+// Processes start in a microtask, as an Erlang process starts after spawn
+// returns. One microtask starts every process spawned since the last one.
+let starting: Array<Proc | ProcessFn> = [];
+
+function scheduleStart(proc: Proc, fn: ProcessFn): void {
+  if (starting.length === 0) queueMicrotask(startAll);
+  starting.push(proc, fn);
+}
+
+function startAll(): void {
+  const batch = starting;
+  starting = [];
+  for (let i = 0; i < batch.length; i += 2) {
+    const proc = batch[i] as Proc;
+    if (proc.alive) runAs(proc, () => start(proc, batch[i + 1] as ProcessFn));
+  }
+}
+
+function start(proc: Proc, fn: ProcessFn): void {
+  let result: unknown;
+  try {
+    result = fn();
+  } catch (err) {
+    failed(proc, err);
+    return;
+  }
+  if (result instanceof Promise) {
+    result.then(
+      () => proc.die('normal'),
+      (err) => failed(proc, err),
+    );
+  } else {
+    proc.die('normal');
+  }
+}
+
+/** The exit reason for what a process function threw. */
+export function reasonOf(err: unknown): unknown {
+  return err instanceof ProcessExit ? err.reason : ['error', err];
+}
+
+function failed(proc: Proc, err: unknown): void {
+  // A dead process throwing is its code unwinding after a kill: nothing new.
+  if (!proc.alive) return;
+  const reason = reasonOf(err);
+  if (!(err instanceof ProcessExit)) reportCrash({ pid: proc.pid, name: proc.name, error: err, reason });
+  proc.die(reason);
+}
+
+function create(fn: unknown, opts: SpawnOptions | undefined, caller: string): Proc {
+  if (typeof fn !== 'function') {
+    throw new BadArgError(caller, 'fn', `expected a function, got ${fn === null ? 'null' : typeof fn}`);
+  }
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
+    throw new BadArgError(caller, 'opts', 'expected an options object');
+  }
+  const parent = actor();
+  const proc = new Proc();
+  if (opts?.name !== undefined) {
+    try {
+      registerProc(caller, opts.name, proc);
+    } catch (err) {
+      proc.die('normal');
+      throw err;
+    }
+  }
+  if (opts?.trapExit === true) proc.trapExit = true;
+  if (opts?.link === true) addLink(parent, proc);
+  return proc;
+}
+
+/** Starts a process running `fn`; returns its pid at once. */
+export function spawn<M = unknown>(fn: ProcessFn, opts?: SpawnOptions): Pid<M> {
+  const proc = create(fn, opts, 'spawn');
+  scheduleStart(proc, fn);
+  return proc.pid as Pid<M>;
+}
+
+/** `spawn`, linked to the caller before it runs (Erlang's `spawn_link`). */
+export function spawnLink<M = unknown>(fn: ProcessFn, opts?: Omit<SpawnOptions, 'link'>): Pid<M> {
+  const proc = create(fn, { ...opts, link: true }, 'spawnLink');
+  scheduleStart(proc, fn);
+  return proc.pid as Pid<M>;
+}
+
+/** `spawn`, monitored by the caller before it runs; returns `[pid, monitorRef]`. */
+export function spawnMonitor<M = unknown>(fn: ProcessFn, opts?: Omit<SpawnOptions, 'link'>): [Pid<M>, Ref] {
+  const proc = create(fn, opts, 'spawnMonitor');
+  const ref = new Ref();
+  addMonitor(actor(), proc, ref);
+  scheduleStart(proc, fn);
+  return [proc.pid as Pid<M>, ref];
+}
+
+/**
+ * Runs `fn` in a new process and resolves with its result once it returns,
+ * or rejects as soon as the process dies otherwise: with what it threw, or
+ * with a `ProcessExit` carrying the reason it was killed with. Handy in tests
+ * and scripts: each call gets a fresh process with an empty mailbox.
+ */
+export function run<T>(fn: () => T | Promise<T>, opts?: SpawnOptions): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const proc = create(fn, opts, 'run');
+    let thrown: { error: unknown } | undefined;
+    let returned = false;
+    let result: T;
+    const wrapped = async (): Promise<void> => {
+      try {
+        result = await fn();
+        returned = true;
+      } catch (error) {
+        thrown = { error };
+        throw error;
+      }
+    };
+    proc.onExit = (reason) => {
+      if (returned && reason === 'normal') resolve(result);
+      else reject(thrown !== undefined ? thrown.error : new ProcessExit(reason));
+    };
+    scheduleStart(proc, wrapped);
+  });
+}

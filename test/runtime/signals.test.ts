@@ -1,0 +1,296 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  _,
+  BadArgError,
+  demonitor,
+  exit,
+  flush,
+  isAlive,
+  link,
+  monitor,
+  type Pid,
+  ProcessExit,
+  processFlag,
+  processInfo,
+  receive,
+  register,
+  run,
+  self,
+  send,
+  setLogger,
+  sleep,
+  spawn,
+  spawnMonitor,
+  unlink,
+} from '../../src/runtime/index.js';
+
+/** A process that waits forever (until a signal ends it). */
+const idle = () => spawn(() => receive([]));
+
+/** Waits for the DOWN of `pid` and returns its reason. */
+async function downReason(pid: Pid): Promise<unknown> {
+  const ref = monitor('process', pid);
+  const [, , , , reason] = await receive([['DOWN', ref, 'process', _, _]]);
+  return reason;
+}
+
+describe('links', () => {
+  it('a linked process dying abnormally kills the other with the same reason', () =>
+    run(async () => {
+      const a = idle();
+      const b = spawn(async () => {
+        link(a);
+        await receive([]);
+      });
+      await sleep(1);
+      const down = downReason(b);
+      exit(a, 'boom');
+      assert.equal(await down, 'boom');
+    }));
+
+  it('a normal exit does not kill linked processes', () =>
+    run(async () => {
+      const a = spawn(async () => {
+        await receive(['stop']);
+      });
+      const b = spawn(async () => {
+        link(a);
+        await receive([]);
+      });
+      await sleep(1);
+      const down = downReason(b);
+      exit(a, 'kill');
+      // a died 'killed' (not normal) so b dies; now check the normal case:
+      assert.equal(await down, 'killed');
+      const c = spawn(() => sleep(5));
+      const d = spawn(async () => {
+        link(c);
+        await receive([]);
+      });
+      await sleep(20);
+      assert.equal(isAlive(c), false);
+      assert.equal(isAlive(d), true);
+      exit(d, 'kill');
+    }));
+
+  it('a process trapping exits gets [EXIT, pid, reason] messages instead, normal ones too', () =>
+    run(async () => {
+      processFlag('trap_exit', true);
+      const a = spawn(() => sleep(1));
+      link(a);
+      assert.deepEqual(await receive([['EXIT', a, _]]), ['EXIT', a, 'normal']);
+      const b = idle();
+      link(b);
+      exit(b, 'bad');
+      assert.deepEqual(await receive([['EXIT', b, _]]), ['EXIT', b, 'bad']);
+    }));
+
+  it('linking to a dead pid gives noproc: a message when trapping, death otherwise', () =>
+    run(async () => {
+      const dead = spawn(() => undefined);
+      await sleep(1);
+      const trapping = await run(() => {
+        processFlag('trap_exit', true);
+        link(dead);
+        return receive([['EXIT', dead, _]], 0);
+      });
+      assert.deepEqual(trapping, ['EXIT', dead, 'noproc']);
+      await assert.rejects(
+        run(() => link(dead)),
+        (e: unknown) => e instanceof ProcessExit && e.reason === 'noproc',
+      );
+    }));
+
+  it('unlink removes the link both ways', () =>
+    run(async () => {
+      const a = idle();
+      link(a);
+      assert.deepEqual(processInfo(a)?.links, [self()]);
+      unlink(a);
+      assert.deepEqual(processInfo(a)?.links, []);
+      exit(a, 'boom');
+      await sleep(1);
+      assert.equal(isAlive(self()), true);
+    }));
+
+  it('a long chain of links dies without overflowing the stack', () =>
+    run(async () => {
+      // Each new process links to the one before it.
+      const chain: Pid[] = [];
+      let prev: Pid | undefined;
+      for (let i = 0; i < 20000; i++) {
+        const p: Pid | undefined = prev;
+        prev = spawn(async () => {
+          if (p !== undefined) link(p);
+          await receive([]);
+        });
+        chain.push(prev);
+      }
+      await sleep(5);
+      exit(chain[0] as Pid, 'cascade');
+      assert.equal(isAlive(chain[19999] as Pid), false);
+    }));
+});
+
+describe('exit signals', () => {
+  it("exit(pid, 'kill') cannot be trapped and ends the target with killed; links see killed", () =>
+    run(async () => {
+      const target = spawn(async () => {
+        processFlag('trap_exit', true);
+        await receive([]);
+      });
+      const watcher = await run(async () => {
+        processFlag('trap_exit', true);
+        await sleep(1);
+        link(target);
+        exit(target, 'kill');
+        return receive([['EXIT', target, _]]);
+      });
+      assert.deepEqual(watcher, ['EXIT', target, 'killed']);
+    }));
+
+  it('a process exiting with reason kill passes kill on through links as an ordinary, trappable reason', () =>
+    run(async () => {
+      processFlag('trap_exit', true);
+      const a = spawn(() => exit('kill'));
+      link(a);
+      assert.deepEqual(await receive([['EXIT', a, _]]), ['EXIT', a, 'kill']);
+      const b = spawn(async () => {
+        await receive(['go']);
+        exit('kill');
+      });
+      const c = spawn(async () => {
+        link(b);
+        await receive([]);
+      });
+      await sleep(1);
+      const down = downReason(c);
+      send(b, 'go');
+      assert.equal(await down, 'kill');
+    }));
+
+  it("exit(pid, 'normal') is ignored by a target that does not trap exits", () =>
+    run(async () => {
+      const a = idle();
+      exit(a, 'normal');
+      await sleep(1);
+      assert.equal(isAlive(a), true);
+      exit(a, 'kill');
+    }));
+
+  it("exit(self(), 'normal') ends the caller", async () => {
+    await assert.rejects(
+      run(() => exit(self(), 'normal')),
+      (e: unknown) => e instanceof ProcessExit && e.reason === 'normal',
+    );
+  });
+
+  it("a trapping target gets ['EXIT', from, reason] from exit/2, normal included", () =>
+    run(async () => {
+      const me = self();
+      const target = spawn(async () => {
+        processFlag('trap_exit', true);
+        const first = await receive([['EXIT', _, _]]);
+        const second = await receive([['EXIT', _, _]]);
+        send(me, ['got', first, second]);
+      });
+      await sleep(1);
+      exit(target, 'normal');
+      exit(target, 'custom');
+      const [, first, second] = await receive([['got', _, _]]);
+      assert.deepEqual(first, ['EXIT', me, 'normal']);
+      assert.deepEqual(second, ['EXIT', me, 'custom']);
+    }));
+
+  it('processFlag returns the old value and refuses unknown flags', () =>
+    run(async () => {
+      assert.equal(processFlag('trap_exit', true), false);
+      assert.equal(processFlag('trap_exit', false), true);
+      // @ts-expect-error unknown flag
+      assert.throws(() => processFlag('priority', true), BadArgError);
+      // @ts-expect-error value must be a boolean
+      assert.throws(() => processFlag('trap_exit', 1), /boolean/);
+    }));
+});
+
+describe('monitors', () => {
+  it('a monitor delivers [DOWN, ref, process, pid, reason] when the process dies', () =>
+    run(async () => {
+      const a = idle();
+      const ref = monitor('process', a);
+      exit(a, 'gone');
+      assert.deepEqual(await receive([['DOWN', ref, _, _, _]]), ['DOWN', ref, 'process', a, 'gone']);
+    }));
+
+  it('monitoring a dead pid or a free name gives DOWN noproc at once', () =>
+    run(async () => {
+      const dead = spawn(() => undefined);
+      await sleep(1);
+      const ref = monitor('process', dead);
+      assert.deepEqual(await receive([['DOWN', ref, _, _, _]], 0), ['DOWN', ref, 'process', dead, 'noproc']);
+      const ref2 = monitor('process', 'nobody_here');
+      assert.deepEqual(await receive([['DOWN', ref2, _, _, _]], 0), ['DOWN', ref2, 'process', 'nobody_here', 'noproc']);
+    }));
+
+  it('monitoring by registered name follows the process that holds it now', () =>
+    run(async () => {
+      const a = idle();
+      register('monitored_by_name', a);
+      const ref = monitor('process', 'monitored_by_name');
+      exit(a, 'bye');
+      assert.deepEqual(await receive([['DOWN', ref, _, _, _]]), ['DOWN', ref, 'process', a, 'bye']);
+    }));
+
+  it('demonitor stops the DOWN; with flush it also removes one already queued', () =>
+    run(async () => {
+      const a = idle();
+      const ref = monitor('process', a);
+      assert.equal(demonitor(ref), true);
+      exit(a, 'x');
+      await sleep(1);
+      assert.deepEqual(flush(), []);
+      const b = idle();
+      const ref2 = monitor('process', b);
+      exit(b, 'y');
+      assert.equal(demonitor(ref2, { flush: true }), false);
+      assert.deepEqual(flush(), []);
+      // @ts-expect-error not a ref
+      assert.throws(() => demonitor('ref'), BadArgError);
+    }));
+
+  it('many monitors on one process each fire once', () =>
+    run(async () => {
+      const a = idle();
+      const refs = Array.from({ length: 10 }, () => monitor('process', a));
+      exit(a, 'kill');
+      for (const ref of refs) {
+        assert.deepEqual(await receive([['DOWN', ref, _, _, _]], 0), ['DOWN', ref, 'process', a, 'killed']);
+      }
+      assert.deepEqual(flush(), []);
+    }));
+
+  it('spawnMonitor returns [pid, ref] with the monitor in place before the child runs', () =>
+    run(async () => {
+      const previous = setLogger({ crash() {} });
+      try {
+        const [pid, ref] = spawnMonitor(() => {
+          throw new Error('at once');
+        });
+        const [, , , , reason] = await receive([['DOWN', ref, 'process', pid, _]]);
+        assert.equal((reason as [string, Error])[0], 'error');
+      } finally {
+        setLogger(previous);
+      }
+    }));
+
+  it('misuse of monitor is refused with BadArgError', () =>
+    run(async () => {
+      // @ts-expect-error only 'process' monitors exist
+      assert.throws(() => monitor('port', self()), BadArgError);
+      // @ts-expect-error the target must be a pid or a name
+      assert.throws(() => monitor('process', 42), /pid or a registered name/);
+      // @ts-expect-error link needs a pid
+      assert.throws(() => link('x'), BadArgError);
+    }));
+});
