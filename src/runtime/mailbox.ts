@@ -21,6 +21,8 @@ import { match, tagOf } from './pattern.js';
  */
 
 const HOLE: unique symbol = Symbol('hole');
+/** Shared by every empty mailbox until its first message: most stay empty. */
+const NO_SLOTS: unknown[] = [];
 
 /** Arrival numbers of the messages with one tag; entries before `start` are spent. */
 interface TagList {
@@ -35,7 +37,7 @@ export interface Taken {
 }
 
 export class Mailbox {
-  private slots: unknown[] = [];
+  private slots: unknown[] = NO_SLOTS;
   /** Index in `slots` of the oldest message still there (or of the end). */
   private start = 0;
   /** Arrival number of `slots[0]`. */
@@ -45,10 +47,13 @@ export class Mailbox {
   // The last tag pushed and its list: a run of same-tagged messages skips the Map.
   private lastTag: string | undefined = undefined;
   private lastList: TagList | undefined = undefined;
+  /** Pattern index of the match a scan found. */
+  private scanIndex = -1;
   /** Number of messages queued. */
   size = 0;
 
   push(message: unknown): void {
+    if (this.slots === NO_SLOTS) this.slots = [];
     const seq = this.base + this.slots.length;
     this.slots.push(message);
     this.size++;
@@ -88,48 +93,58 @@ export class Mailbox {
     }
     const slots = this.slots;
     let at = -1;
-    const tags = this.byTag === undefined ? undefined : tagsOf(patterns);
+    const tags = tagsOf(patterns);
+    if (tags !== undefined && this.byTag === undefined) return false;
     if (tags === undefined) {
       for (let i = this.start + 1; i < slots.length; i++) {
         const m = slots[i];
         if (m === HOLE) continue;
-        index = firstMatch(patterns, m);
-        if (index >= 0) {
+        const k = firstMatch(patterns, m);
+        if (k >= 0) {
           at = i;
+          this.scanIndex = k;
           break;
         }
       }
+    } else if (typeof tags === 'string') {
+      at = this.scanTag(tags, patterns, -1);
     } else {
-      const byTag = this.byTag as Map<string, TagList>;
-      const check = (tag: string): void => {
-        const list = byTag.get(tag);
-        if (list === undefined) return;
-        const seqs = list.seqs;
-        for (let j = list.start; j < seqs.length; j++) {
-          const i = (seqs[j] as number) - this.base;
-          // A candidate later than the best so far cannot win: stop there.
-          if (at >= 0 && i > at) return;
-          const m = slots[i];
-          if (m === HOLE) {
-            if (j === list.start) list.start++;
-            continue;
-          }
-          const k = firstMatch(patterns, m);
-          if (k >= 0) {
-            at = i;
-            index = k;
-            return;
-          }
-        }
-      };
-      if (typeof tags === 'string') check(tags);
-      else for (const tag of tags) check(tag);
+      for (const tag of tags) at = this.scanTag(tag, patterns, at);
     }
+    index = this.scanIndex;
     if (at < 0) return false;
     out.message = slots[at];
     out.index = index;
     this.removeAt(at);
     return true;
+  }
+
+  /**
+   * Walks the list of `tag` for the earliest message matching `patterns`
+   * that comes before slot `best` (any slot when `best` is -1). Returns its
+   * slot, or `best`; the pattern index is left in `scanIndex`.
+   */
+  private scanTag(tag: string, patterns: readonly unknown[], best: number): number {
+    const list = (this.byTag as Map<string, TagList>).get(tag);
+    if (list === undefined) return best;
+    const seqs = list.seqs;
+    const slots = this.slots;
+    for (let j = list.start; j < seqs.length; j++) {
+      const i = (seqs[j] as number) - this.base;
+      // A candidate later than the best so far cannot win: stop there.
+      if (best >= 0 && i > best) return best;
+      const m = slots[i];
+      if (m === HOLE) {
+        if (j === list.start) list.start++;
+        continue;
+      }
+      const k = firstMatch(patterns, m);
+      if (k >= 0) {
+        this.scanIndex = k;
+        return i;
+      }
+    }
+    return best;
   }
 
   /** Removes every message for which `pred` holds; returns how many. */
@@ -153,7 +168,7 @@ export class Mailbox {
       if (m !== HOLE) all.push(m);
     }
     this.base += this.slots.length;
-    this.slots = [];
+    this.slots = NO_SLOTS;
     this.start = 0;
     this.holes = 0;
     this.size = 0;

@@ -105,7 +105,7 @@ export type Matched<P> =
 
 /** Does `value` match `pattern`? */
 export function match(pattern: unknown, value: unknown): boolean {
-  if (pattern === value) return true;
+  if (pattern === value || pattern === _) return true;
   if (typeof pattern !== 'object' || pattern === null) {
     // NaN is the one primitive that is not === itself; Erlang has no NaN, so
     // a NaN pattern matching a NaN value is the least surprising reading.

@@ -25,38 +25,96 @@ export const TIMED_OUT = -2;
 /** Live processes, for `processes()`. */
 export const live = new Set<Proc>();
 
+/**
+ * The parts of a process most processes never use (links, monitors, a name,
+ * timers), kept apart and made on first use: a process that only sends and
+ * receives stays small, which matters when there are 100,000 of them.
+ */
+class Extras {
+  links: Set<Proc> | undefined = undefined;
+  monitors: Map<Ref, Proc> | undefined = undefined;
+  watchers: Map<Ref, Proc> | undefined = undefined;
+  timers: Set<Ref> | undefined = undefined;
+  name: string | undefined = undefined;
+  onExit: ((reason: unknown) => void) | undefined = undefined;
+  controller: AbortController | undefined = undefined;
+}
+
 export class Proc {
   readonly pid: Pid;
   readonly mailbox = new Mailbox();
   alive = true;
-  exitReason: unknown = undefined;
   trapExit = false;
-  name: string | undefined = undefined;
+  exitReason: unknown = undefined;
   waiter: Waiter | undefined = undefined;
-  /** Processes linked to this one (both sides hold the link). */
-  links: Set<Proc> | undefined = undefined;
-  /** Monitors this process holds: ref → the process it watches. */
-  monitors: Map<Ref, Proc> | undefined = undefined;
-  /** Monitors on this process: ref → the process that watches. */
-  watchers: Map<Ref, Proc> | undefined = undefined;
-  /** Timers whose destination is this process; cancelled when it dies. */
-  timers: Set<Ref> | undefined = undefined;
-  /** Called once, last, when the process dies (used by `run`). */
-  onExit: ((reason: unknown) => void) | undefined = undefined;
-  private controller: AbortController | undefined = undefined;
+  private extras: Extras | undefined = undefined;
 
   constructor() {
     this.pid = new Pid(this);
     live.add(this);
   }
 
+  private get more(): Extras {
+    this.extras ??= new Extras();
+    return this.extras;
+  }
+
+  /** Processes linked to this one (both sides hold the link). */
+  get links(): Set<Proc> | undefined {
+    return this.extras?.links;
+  }
+  set links(value: Set<Proc> | undefined) {
+    this.more.links = value;
+  }
+
+  /** Monitors this process holds: ref → the process it watches. */
+  get monitors(): Map<Ref, Proc> | undefined {
+    return this.extras?.monitors;
+  }
+  set monitors(value: Map<Ref, Proc> | undefined) {
+    this.more.monitors = value;
+  }
+
+  /** Monitors on this process: ref → the process that watches. */
+  get watchers(): Map<Ref, Proc> | undefined {
+    return this.extras?.watchers;
+  }
+  set watchers(value: Map<Ref, Proc> | undefined) {
+    this.more.watchers = value;
+  }
+
+  /** Timers whose destination is this process; cancelled when it dies. */
+  get timers(): Set<Ref> | undefined {
+    return this.extras?.timers;
+  }
+  set timers(value: Set<Ref> | undefined) {
+    this.more.timers = value;
+  }
+
+  /** Its registered name, if any. */
+  get name(): string | undefined {
+    return this.extras?.name;
+  }
+  set name(value: string | undefined) {
+    this.more.name = value;
+  }
+
+  /** Called once, last, when the process dies (used by `run`). */
+  get onExit(): ((reason: unknown) => void) | undefined {
+    return this.extras?.onExit;
+  }
+  set onExit(value: ((reason: unknown) => void) | undefined) {
+    this.more.onExit = value;
+  }
+
   /** Aborts when the process dies; made on first use, since most never ask. */
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (!this.alive) this.controller.abort(new ProcessExit(this.exitReason));
+    const more = this.more;
+    if (more.controller === undefined) {
+      more.controller = new AbortController();
+      if (!this.alive) more.controller.abort(new ProcessExit(this.exitReason));
     }
-    return this.controller.signal;
+    return more.controller.signal;
   }
 
   /**
@@ -95,12 +153,14 @@ export class Proc {
       w.reject(new ProcessExit(reason));
     }
     this.mailbox.drain();
-    if (this.name !== undefined) {
-      names.delete(this.name);
-      this.name = undefined;
+    const more = this.extras;
+    if (more === undefined) return;
+    if (more.name !== undefined) {
+      names.delete(more.name);
+      more.name = undefined;
     }
-    if (this.timers !== undefined) cancelTimersOf(this);
-    this.controller?.abort(new ProcessExit(reason));
+    if (more.timers !== undefined) cancelTimersOf(this);
+    more.controller?.abort(new ProcessExit(reason));
     if (this.monitors !== undefined) {
       for (const [ref, target] of this.monitors) target.watchers?.delete(ref);
       this.monitors = undefined;
@@ -121,7 +181,7 @@ export class Proc {
         exitSignal(other, this.pid, reason, true);
       }
     }
-    this.onExit?.(reason);
+    more.onExit?.(reason);
   }
 }
 
