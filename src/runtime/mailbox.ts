@@ -133,12 +133,12 @@ export class Mailbox {
       const i = (seqs[j] as number) - this.base;
       // A candidate later than the best so far cannot win: stop there.
       if (best >= 0 && i > best) return best;
-      const m = slots[i];
-      if (m === HOLE) {
+      // Spent (taken from the front) or a hole (taken from the middle).
+      if (i < this.start || slots[i] === HOLE) {
         if (j === list.start) list.start++;
         continue;
       }
-      const k = firstMatch(patterns, m);
+      const k = firstMatch(patterns, slots[i]);
       if (k >= 0) {
         this.scanIndex = k;
         return i;
@@ -190,10 +190,36 @@ export class Mailbox {
       do this.start++;
       while (this.slots[this.start] === HOLE && this.start < this.slots.length);
       // Spent slots at the front are freed in bulk, not one shift() at a time.
-      if (this.start >= 1024 && this.start * 2 >= this.slots.length) this.compact();
+      if (this.start >= 1024 && this.start * 2 >= this.slots.length) this.trimFront();
     } else {
       this.holes++;
       if (this.holes >= 1024 && this.holes * 2 >= this.size) this.compact();
+    }
+  }
+
+  /**
+   * Drops the spent slots at the front, and the tag-list entries that point
+   * at them. Arrival numbers do not change, so nothing else has to.
+   */
+  private trimFront(): void {
+    this.slots = this.slots.slice(this.start);
+    this.base += this.start;
+    this.start = 0;
+    if (this.byTag === undefined) return;
+    for (const [tag, list] of this.byTag) {
+      const seqs = list.seqs;
+      let j = list.start;
+      while (j < seqs.length && (seqs[j] as number) < this.base) j++;
+      if (j === seqs.length) {
+        this.byTag.delete(tag);
+        if (this.lastList === list) {
+          this.lastTag = undefined;
+          this.lastList = undefined;
+        }
+      } else {
+        list.seqs = seqs.slice(j);
+        list.start = 0;
+      }
     }
   }
 
