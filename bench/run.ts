@@ -3,6 +3,8 @@
  * baseline measured in the same run, their ratio, and the target.
  * `npm run bench` (or `npm run bench -- runtime` / `-- gun` for one group).
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { type Figure, pingPong, producerConsumer, selectiveReceive, spawnWaiting } from './runtime.bench.js';
 
 const only = process.argv[2];
@@ -25,6 +27,13 @@ await group('runtime', async () => {
 });
 
 console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
+if (only === undefined || only === 'runtime') {
+  const child = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./clean-baseline.ts', import.meta.url))]);
+  const clean = JSON.parse(child.toString()) as { pingPong: number; producerConsumer: number };
+  console.log(
+    `Bare baselines in a process with no AsyncLocalStorage: ping-pong ${clean.pingPong.toFixed(2)} M msgs/s, producer → consumer ${clean.producerConsumer.toFixed(2)} M msgs/s.\n`,
+  );
+}
 console.log('| benchmark | unit | beamish | baseline | ratio | baseline is | target | met |');
 console.log('| --- | --- | ---: | ---: | ---: | --- | --- | --- |');
 for (const f of figures) {
