@@ -28,7 +28,11 @@ await group('runtime', async () => {
 
 console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
 if (only === undefined || only === 'runtime') {
-  const child = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./clean-baseline.ts', import.meta.url))]);
+  const child = execFileSync(process.execPath, [
+    '--import',
+    'tsx',
+    fileURLToPath(new URL('./clean-baseline.ts', import.meta.url)),
+  ]);
   const clean = JSON.parse(child.toString()) as { pingPong: number; producerConsumer: number };
   console.log(
     `Bare baselines in a process with no AsyncLocalStorage: ping-pong ${clean.pingPong.toFixed(2)} M msgs/s, producer → consumer ${clean.producerConsumer.toFixed(2)} M msgs/s.\n`,

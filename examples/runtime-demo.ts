@@ -10,7 +10,6 @@ import {
   formatTerm,
   link,
   monitor,
-  on,
   processFlag,
   receive,
   register,

@@ -1,0 +1,466 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { WebSocket } from 'ws';
+import {
+  _,
+  exit,
+  type Pid,
+  processFlag,
+  type Ref,
+  receive,
+  self,
+  selfSignal,
+  send,
+  sendAfter,
+} from '../runtime/index.js';
+import { isAlive } from '../runtime/info.js';
+import { monitor } from '../runtime/signals.js';
+import { cancelTimer } from '../runtime/timers.js';
+import type { DialectWriter } from './dialect.js';
+import type { IncomingFrame, WireFrame } from './frames.js';
+import { type Headers, headerPairs } from './headers.js';
+import { type ResolvedOptions, type ResolvedWsOptions, resolveWsOptions } from './options.js';
+import * as reasons from './reasons.js';
+
+/**
+ * The Gun connection process (the "Gun worker").
+ *
+ * It is an ordinary process: socket and WebSocket events become messages in
+ * its own mailbox, tagged `$gun_sock` with the generation of the socket they
+ * come from (events of a socket already replaced are ignored); the public
+ * functions (`wsUpgrade`, `wsSend`, ...) send it `$gun_call` messages; its
+ * timers are runtime timers. It answers with the owner-facing tuples its
+ * dialect writes. Data flows one way: socket → this mailbox → owner's mailbox.
+ *
+ * While the connection is not up, `$gun_call` messages are simply not
+ * received: they wait in the mailbox, in order, and run once it is up
+ * (Erlang's selective receive doing the queueing).
+ */
+
+type State = 'connecting' | 'waiting' | 'up' | 'upgrading' | 'ws' | 'closing';
+
+/** Calls from the public API; they wait in the mailbox while the connection is not up. */
+export type Call =
+  | ['$gun_call', 'ws_upgrade', [ref: Ref, path: string, headers: Headers, wsOpts: unknown]]
+  | ['$gun_call', 'ws_send', [frames: WireFrame[]]]
+  | ['$gun_call', 'update_flow', [increment: number]];
+
+/** Controls, handled in every state. */
+export type Control = ['$gun_ctl', 'shutdown', undefined];
+
+interface Upgrade {
+  readonly ref: Ref;
+  readonly ws: WebSocket;
+  readonly opts: ResolvedWsOptions;
+}
+
+export interface ConnectionConfig extends ResolvedOptions {
+  readonly owner: Pid;
+  readonly writer: DialectWriter;
+}
+
+const CALLS = ['$gun_call', _, _] as const;
+const CONTROLS = ['$gun_ctl', _, _] as const;
+const SOCKET_EVENTS = ['$gun_sock', _, _, _] as const;
+const TIMERS = ['$gun_timer', _, _] as const;
+
+export function connectionProcess(cfg: ConnectionConfig): () => Promise<void> {
+  return () => new Connection(cfg).run();
+}
+
+class Connection {
+  private readonly me = self();
+  private state: State = 'connecting';
+  /** Generation of the current socket; events of older sockets are stale. */
+  private gen = 0;
+  private socket: net.Socket | undefined;
+  private upgrade: Upgrade | undefined;
+  private retriesLeft: number;
+  private lastError: unknown;
+  private connectTimer: Ref | undefined;
+  /** Set while the socket is known to be closing after a refused upgrade. */
+  private quietClose = false;
+  /** What the process exits with once a close we started completes. */
+  private exitReason: unknown = 'shutdown';
+  private awaitingPong = false;
+  private lostReason: unknown;
+  private credit = Infinity;
+  private readonly ownerMonitor: Ref;
+  private readonly ownerPatterns: readonly unknown[];
+
+  constructor(private readonly cfg: ConnectionConfig) {
+    this.retriesLeft = cfg.retry;
+    this.ownerMonitor = monitor('process', cfg.owner);
+    this.ownerPatterns = [['DOWN', this.ownerMonitor, 'process', _, _]];
+    // Whatever ends this process, its sockets go with it.
+    selfSignal().addEventListener('abort', () => {
+      this.upgrade?.ws.terminate();
+      this.socket?.destroy();
+    });
+    processFlag('trap_exit', false);
+  }
+
+  async run(): Promise<void> {
+    this.connect();
+    for (;;) {
+      const msg = await receive(this.patterns());
+      this.handle(msg as unknown[]);
+    }
+  }
+
+  /** What this state listens to: calls only while the connection can take them. */
+  private patterns(): readonly unknown[] {
+    const always = [CONTROLS, SOCKET_EVENTS, TIMERS, ...this.ownerPatterns];
+    return this.state === 'up' || this.state === 'ws' ? [...always, CALLS] : always;
+  }
+
+  private handle(msg: unknown[]): void {
+    switch (msg[0]) {
+      case '$gun_sock':
+        if (msg[1] === this.gen) this.onSocketEvent(msg[2] as string, msg[3]);
+        return;
+      case '$gun_timer':
+        if (msg[2] === this.gen) this.onTimer(msg[1] as string);
+        return;
+      case '$gun_ctl':
+        this.shutdown('shutdown');
+        return;
+      case '$gun_call':
+        this.onCall(msg as Call);
+        return;
+      case 'DOWN': {
+        const reason = msg[4];
+        this.shutdown(reason === 'normal' ? 'normal' : ['shutdown', ['owner_down', reason]]);
+        return;
+      }
+    }
+  }
+
+  // -- to the owner --------------------------------------------------------
+
+  private tell(messages: unknown[]): void {
+    for (const m of messages) send(this.cfg.owner, m);
+  }
+
+  // -- transport ------------------------------------------------------------
+
+  private connect(): void {
+    const gen = ++this.gen;
+    this.state = 'connecting';
+    this.lastError = undefined;
+    this.quietClose = false;
+    const { host, port, transport, tlsOpts, connectTimeout } = this.cfg;
+    const socket =
+      transport === 'tls'
+        ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined, ...tlsOpts })
+        : net.connect({ host, port });
+    socket.setNoDelay(true);
+    this.socket = socket;
+    const post = this.poster(gen);
+    socket.once(transport === 'tls' ? 'secureConnect' : 'connect', () => post('connected', undefined));
+    socket.on('error', (err) => post('error', err));
+    socket.on('close', () => post('closed', undefined));
+    if (connectTimeout !== Infinity)
+      this.connectTimer = sendAfter(connectTimeout, this.me, ['$gun_timer', 'connect_timeout', gen]);
+  }
+
+  /** Turns events of one socket generation into messages to this process. */
+  private poster(gen: number): (event: string, data: unknown) => void {
+    const me = this.me;
+    return (event, data) => {
+      // Events can outlive the process (a socket closing after it died).
+      if (isAlive(me)) send(me, ['$gun_sock', gen, event, data]);
+    };
+  }
+
+  private onSocketEvent(event: string, data: unknown): void {
+    switch (event) {
+      case 'connected':
+        if (this.state !== 'connecting') return;
+        if (this.connectTimer !== undefined) cancelTimer(this.connectTimer);
+        this.state = 'up';
+        this.retriesLeft = this.cfg.retry;
+        this.tell(this.cfg.writer.up(this.me));
+        return;
+      case 'error':
+        this.lastError = data;
+        return;
+      case 'closed':
+        this.onSocketClosed();
+        return;
+      default:
+        this.onWsEvent(event, data);
+    }
+  }
+
+  private onSocketClosed(): void {
+    switch (this.state) {
+      case 'connecting':
+        this.connectFailed(reasons.connectFailure(this.lastError));
+        return;
+      case 'up':
+      case 'upgrading':
+        if (this.quietClose) {
+          // The HTTP connection ends after a refused upgrade; open a new one
+          // so that the owner can try again. Not a loss: nothing to report.
+          this.connect();
+        } else {
+          this.lost(
+            this.lastError === undefined ? reasons.CONNECTION_LOST : ['closed', errorText(this.lastError)],
+            false,
+          );
+        }
+        return;
+      case 'closing':
+        if (this.upgrade === undefined) exit(this.exitReason);
+        return;
+      // 'ws': the WebSocket's own close event tells what happened.
+    }
+  }
+
+  private onTimer(kind: string): void {
+    if (kind === 'connect_timeout' && this.state === 'connecting') {
+      this.gen++; // the socket's own events are stale now
+      this.socket?.destroy();
+      this.connectFailed('timeout');
+    } else if (kind === 'retry' && this.state === 'waiting') {
+      this.connect();
+    } else if (kind === 'keepalive' && this.state === 'ws') {
+      this.keepalive();
+    } else if (kind === 'closing' && this.state === 'closing') {
+      // The peer never answered our close: stop waiting.
+      exit(this.exitReason);
+    }
+  }
+
+  /** A connection attempt failed: retry after retryTimeout, or give up. */
+  private connectFailed(reason: unknown): void {
+    if (this.retriesLeft <= 0) exit(['shutdown', reason]);
+    this.retriesLeft--;
+    this.state = 'waiting';
+    this.socket = undefined;
+    sendAfter(this.cfg.retryTimeout, this.me, ['$gun_timer', 'retry', this.gen]);
+  }
+
+  /** An established connection was lost: tell the owner, then reconnect at once (or exit). */
+  private lost(reason: unknown, clean: boolean): void {
+    const refs = this.upgrade === undefined ? [] : [this.upgrade.ref];
+    this.upgrade = undefined;
+    this.socket?.destroy();
+    this.socket = undefined;
+    this.tell(this.cfg.writer.down(this.me, reason, refs));
+    if (this.cfg.retry <= 0) exit(clean ? 'normal' : ['shutdown', reason]);
+    // The first attempt after a drop is immediate; it counts as one retry.
+    this.retriesLeft = this.cfg.retry - 1;
+    this.connect();
+  }
+
+  // -- calls ----------------------------------------------------------------
+
+  private onCall([, kind, args]: Call): void {
+    switch (kind) {
+      case 'ws_upgrade': {
+        const [ref, path, headers, wsOpts] = args;
+        if (this.state === 'ws') {
+          this.tell(this.cfg.writer.error(this.me, ref, reasons.ALREADY_UPGRADED));
+          return;
+        }
+        this.startUpgrade(ref, path, headers, resolveWsOptions('wsUpgrade', 'wsOpts', wsOpts, this.cfg.wsOpts));
+        return;
+      }
+      case 'ws_send': {
+        const up = this.upgrade;
+        if (this.state !== 'ws' || up === undefined) {
+          this.tell(this.cfg.writer.error(this.me, undefined, reasons.NOT_UPGRADED));
+          return;
+        }
+        for (const frame of args[0]) {
+          this.write(up.ws, frame);
+          if (frame.kind === 'close') {
+            // A close from us: a clean end, and no reconnect (the seed's rule).
+            this.startClosing('shutdown');
+            return;
+          }
+        }
+        return;
+      }
+      case 'update_flow': {
+        this.credit += args[0];
+        if (this.credit > 0) this.upgrade?.ws.resume();
+        return;
+      }
+    }
+  }
+
+  private write(ws: WebSocket, frame: WireFrame): void {
+    switch (frame.kind) {
+      case 'text':
+        ws.send(frame.data, { binary: false });
+        return;
+      case 'binary':
+        ws.send(frame.data, { binary: true });
+        return;
+      case 'ping':
+        ws.ping(frame.data);
+        return;
+      case 'pong':
+        ws.pong(frame.data);
+        return;
+      case 'close':
+        ws.close(frame.code, frame.reason);
+        return;
+    }
+  }
+
+  // -- WebSocket ------------------------------------------------------------
+
+  private startUpgrade(ref: Ref, path: string, headers: Headers, opts: ResolvedWsOptions): void {
+    const socket = this.socket as net.Socket;
+    const { host, port, transport } = this.cfg;
+    const protocols = [...opts.protocols];
+    const requestHeaders: Record<string, string | string[]> = {};
+    for (const [name, value] of headers) {
+      // ws must know the offered subprotocols to check the server's choice.
+      if (name === 'sec-websocket-protocol') {
+        for (const p of value.split(',')) if (p.trim() !== '') protocols.push(p.trim());
+        continue;
+      }
+      const prev = requestHeaders[name];
+      requestHeaders[name] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
+    }
+    const authority = net.isIPv6(host) ? `[${host}]` : host;
+    const ws = new WebSocket(`${transport === 'tls' ? 'wss' : 'ws'}://${authority}:${port}${path}`, protocols, {
+      createConnection: () => socket,
+      headers: requestHeaders,
+      perMessageDeflate: opts.compress,
+      followRedirects: false,
+    });
+    this.upgrade = { ref, ws, opts };
+    this.state = 'upgrading';
+    const post = this.poster(this.gen);
+    let responseHeaders: Headers = [];
+    ws.on('upgrade', (res) => {
+      responseHeaders = headerPairs(res.rawHeaders);
+    });
+    ws.on('open', () => post('ws_open', responseHeaders));
+    ws.on('unexpected-response', (_req, res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        post('ws_refused', [res.statusCode ?? 0, headerPairs(res.rawHeaders), Buffer.concat(chunks)]),
+      );
+      res.on('error', (err) => post('error', err));
+    });
+    ws.on('message', (data, isBinary) =>
+      post('ws_frame', isBinary ? ['binary', data as Buffer] : ['text', (data as Buffer).toString()]),
+    );
+    ws.on('ping', (data) => post('ws_ping', data));
+    ws.on('pong', (data) => post('ws_pong', data));
+    ws.on('error', (err) => post('error', err));
+    ws.on('close', (code, reason) => post('ws_close', [code, reason.toString()]));
+  }
+
+  private onWsEvent(event: string, data: unknown): void {
+    const up = this.upgrade;
+    if (up === undefined) return;
+    switch (event) {
+      case 'ws_open':
+        if (this.state !== 'upgrading') return;
+        this.state = 'ws';
+        this.credit = up.opts.flow;
+        this.awaitingPong = false;
+        this.lostReason = undefined;
+        if (up.opts.keepalive !== Infinity)
+          sendAfter(up.opts.keepalive, this.me, ['$gun_timer', 'keepalive', this.gen]);
+        this.tell(this.cfg.writer.upgraded(this.me, up.ref, data as Headers));
+        return;
+      case 'ws_refused': {
+        if (this.state !== 'upgrading') return;
+        const [status, headers, body] = data as [number, Headers, Buffer];
+        this.upgrade = undefined;
+        this.state = 'up';
+        this.quietClose = true;
+        this.socket?.destroy();
+        this.tell(this.cfg.writer.refused(this.me, up.ref, status, headers, body));
+        return;
+      }
+      case 'ws_frame':
+        this.deliver(up, data as IncomingFrame);
+        return;
+      case 'ws_ping':
+        if (!up.opts.silencePings) this.deliver(up, controlFrame('ping', data as Buffer));
+        return;
+      case 'ws_pong':
+        this.awaitingPong = false;
+        if (!up.opts.silencePings) this.deliver(up, controlFrame('pong', data as Buffer));
+        return;
+      case 'ws_close':
+        this.onWsClose(up, data as [number, string]);
+        return;
+    }
+  }
+
+  private deliver(up: Upgrade, frame: IncomingFrame): void {
+    this.tell(this.cfg.writer.frame(this.me, up.ref, frame));
+    if (this.credit !== Infinity && --this.credit <= 0) up.ws.pause();
+  }
+
+  private onWsClose(up: Upgrade, [code, reason]: [number, string]): void {
+    // 1006: the connection dropped with no close frame; 1005: a close frame with no code.
+    if (code !== 1006) this.deliver(up, code === 1005 ? 'close' : ['close', code, reason]);
+    if (this.state === 'closing') exit(this.exitReason);
+    if (this.state === 'upgrading') {
+      // The handshake itself failed (bad answer, socket gone).
+      this.upgrade = undefined;
+      this.lost(this.lastError === undefined ? reasons.CONNECTION_LOST : ['closed', errorText(this.lastError)], false);
+      return;
+    }
+    const why = this.lostReason ?? (code === 1006 ? lostText(this.lastError) : reasons.CLOSED_BY_PEER);
+    this.lost(why, code !== 1006);
+  }
+
+  private keepalive(): void {
+    const up = this.upgrade as Upgrade;
+    if (this.awaitingPong) {
+      // No pong for a whole keepalive period: the peer is gone, even if TCP has not noticed.
+      this.lostReason = reasons.PEER_DEAD;
+      up.ws.terminate();
+      return;
+    }
+    this.awaitingPong = true;
+    up.ws.ping();
+    sendAfter(up.opts.keepalive, this.me, ['$gun_timer', 'keepalive', this.gen]);
+  }
+
+  // -- ending ---------------------------------------------------------------
+
+  /** Ends the connection gracefully, then exits with `reason`. */
+  private shutdown(reason: unknown): void {
+    if (this.state === 'ws') {
+      (this.upgrade as Upgrade).ws.close(1001);
+      this.startClosing(reason);
+    } else if (this.state !== 'closing') {
+      exit(reason);
+    }
+  }
+
+  /** Waits for the peer's close frame, at most closingTimeout, then exits with `reason`. */
+  private startClosing(reason: unknown): void {
+    this.state = 'closing';
+    this.exitReason = reason;
+    const timeout = (this.upgrade as Upgrade).opts.closingTimeout;
+    sendAfter(timeout, this.me, ['$gun_timer', 'closing', this.gen]);
+  }
+}
+
+function controlFrame(kind: 'ping' | 'pong', data: Buffer): IncomingFrame {
+  return data.length === 0 ? kind : [kind, data];
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function lostText(err: unknown): unknown {
+  return err === undefined ? reasons.CONNECTION_LOST : ['closed', errorText(err)];
+}

@@ -1,0 +1,31 @@
+/**
+ * The reasons a Gun connection gives in `gun_error` messages and exit
+ * reasons. The texts follow Gun's where Gun has one, so code ported from
+ * Erlang that matches on `['badstate', _]` or `['closed', _]` still works.
+ */
+
+export const NOT_UPGRADED = [
+  'badstate',
+  'Connection needs to be upgraded to Websocket before the wsSend function can be used.',
+] as const;
+
+export const ALREADY_UPGRADED = ['badstate', 'The connection is already upgraded to Websocket.'] as const;
+
+export const CONNECTION_LOST = ['closed', 'The connection was lost.'] as const;
+
+export const CLOSED_BY_PEER = ['closed', 'The server closed the Websocket connection.'] as const;
+
+export const PEER_DEAD = [
+  'closed',
+  'The server did not answer a ping within keepalive; the connection is considered dead.',
+] as const;
+
+/** A connect failure as an Erlang-style atom: ECONNREFUSED → 'econnrefused'. */
+export function connectFailure(err: unknown): unknown {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') return code.toLowerCase();
+    return ['error', err.message];
+  }
+  return err ?? 'closed';
+}
