@@ -78,13 +78,13 @@ class Connection {
   private retriesLeft: number;
   private lastError: unknown;
   private connectTimer: Ref | undefined;
-  /** Set while the socket is known to be closing after a refused upgrade. */
-  private quietClose = false;
   /** What the process exits with once a close we started completes. */
   private exitReason: unknown = 'shutdown';
   private awaitingPong = false;
   private lostReason: unknown;
   private credit = Infinity;
+  /** Frames held back while the owner has no credit (flow control); none is dropped. */
+  private held: IncomingFrame[] = [];
   private readonly ownerMonitor: Ref;
   private readonly ownerPatterns: readonly unknown[];
 
@@ -148,7 +148,6 @@ class Connection {
     const gen = ++this.gen;
     this.state = 'connecting';
     this.lastError = undefined;
-    this.quietClose = false;
     const { host, port, transport, tlsOpts, connectTimeout } = this.cfg;
     const socket =
       transport === 'tls'
@@ -199,22 +198,13 @@ class Connection {
         this.connectFailed(reasons.connectFailure(this.lastError));
         return;
       case 'up':
-      case 'upgrading':
-        if (this.quietClose) {
-          // The HTTP connection ends after a refused upgrade; open a new one
-          // so that the owner can try again. Not a loss: nothing to report.
-          this.connect();
-        } else {
-          this.lost(
-            this.lastError === undefined ? reasons.CONNECTION_LOST : ['closed', errorText(this.lastError)],
-            false,
-          );
-        }
+        this.lost(lostText(this.lastError), false);
         return;
       case 'closing':
         if (this.upgrade === undefined) exit(this.exitReason);
         return;
-      // 'ws': the WebSocket's own close event tells what happened.
+      // 'upgrading' and 'ws': the WebSocket's own events tell what happened
+      // (a refused answer may come in after the socket has closed).
     }
   }
 
@@ -286,7 +276,10 @@ class Connection {
       }
       case 'update_flow': {
         this.credit += args[0];
-        if (this.credit > 0) this.upgrade?.ws.resume();
+        const up = this.upgrade;
+        if (up === undefined) return;
+        while (this.credit > 0 && this.held.length > 0) this.give(up, this.held.shift() as IncomingFrame);
+        if (this.credit > 0) up.ws.resume();
         return;
       }
     }
@@ -368,6 +361,7 @@ class Connection {
         if (this.state !== 'upgrading') return;
         this.state = 'ws';
         this.credit = up.opts.flow;
+        this.held = [];
         this.awaitingPong = false;
         this.lostReason = undefined;
         if (up.opts.keepalive !== Infinity)
@@ -378,10 +372,11 @@ class Connection {
         if (this.state !== 'upgrading') return;
         const [status, headers, body] = data as [number, Headers, Buffer];
         this.upgrade = undefined;
-        this.state = 'up';
-        this.quietClose = true;
         this.socket?.destroy();
         this.tell(this.cfg.writer.refused(this.me, up.ref, status, headers, body));
+        // ws's HTTP client does not keep the connection after a response, so
+        // open a new one at once for the owner's next try. Not a loss: no message.
+        this.connect();
         return;
       }
       case 'ws_frame':
@@ -400,9 +395,24 @@ class Connection {
     }
   }
 
+  /**
+   * Gives the owner a frame, within its flow credit. Past the credit, reading
+   * pauses; frames ws had already read are held here, in order, until
+   * `updateFlow` gives more credit.
+   */
   private deliver(up: Upgrade, frame: IncomingFrame): void {
+    if (this.credit === Infinity) {
+      this.tell(this.cfg.writer.frame(this.me, up.ref, frame));
+      return;
+    }
+    if (this.credit <= 0 || this.held.length > 0) this.held.push(frame);
+    else this.give(up, frame);
+  }
+
+  /** Sends a frame within the credit, pausing reading when the credit runs out. */
+  private give(up: Upgrade, frame: IncomingFrame): void {
     this.tell(this.cfg.writer.frame(this.me, up.ref, frame));
-    if (this.credit !== Infinity && --this.credit <= 0) up.ws.pause();
+    if (--this.credit <= 0) up.ws.pause();
   }
 
   private onWsClose(up: Upgrade, [code, reason]: [number, string]): void {
@@ -412,7 +422,7 @@ class Connection {
     if (this.state === 'upgrading') {
       // The handshake itself failed (bad answer, socket gone).
       this.upgrade = undefined;
-      this.lost(this.lastError === undefined ? reasons.CONNECTION_LOST : ['closed', errorText(this.lastError)], false);
+      this.lost(lostText(this.lastError), false);
       return;
     }
     const why = this.lostReason ?? (code === 1006 ? lostText(this.lastError) : reasons.CLOSED_BY_PEER);

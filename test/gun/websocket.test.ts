@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as gun from '../../src/gun/index.js';
+import { _, flush, monitor, receive, run, sleep } from '../../src/runtime/index.js';
+import { startServer, type TestServer } from '../helpers/servers.js';
+
+const T = 2000;
+let server: TestServer;
+before(async () => {
+  server = await startServer();
+});
+after(() => server.close());
+
+/** Opens a connection owned by the running process and upgrades it on `path`. */
+async function upgraded(path = '/echo', headers?: gun.HeadersInput, wsOpts?: gun.WsOptions): Promise<gun.ConnPid> {
+  const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+  gun.wsUpgrade(pid, path, headers, wsOpts);
+  assert.deepEqual(await receive([['gun_ws_upgrade', pid, _]], T), ['gun_ws_upgrade', pid, 'ok']);
+  return pid;
+}
+
+/** The code and reason of the close the newest server-side socket will see. */
+function peerClose(): Promise<[number, string]> {
+  const peer = server.sockets.at(-1);
+  assert.ok(peer);
+  return new Promise((resolve) => peer.once('close', (code, reason) => resolve([code, reason.toString()])));
+}
+
+/** Waits until the server has seen `n` frames. */
+async function serverReceived(n: number): Promise<unknown[]> {
+  for (let i = 0; i < 200 && server.received.length < n; i++) await sleep(5);
+  return server.received.splice(0);
+}
+
+describe('Gun WebSocket upgrade (classic)', () => {
+  it('an accepted upgrade gives [gun_ws_upgrade, pid, ok]', () =>
+    run(async () => {
+      const pid = await upgraded();
+      gun.close(pid);
+    }));
+
+  it('a refused upgrade with a body gives nofin, then the body as gun_data', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+      gun.wsUpgrade(pid, '/refuse400');
+      const [, , , isFin, status, headers] = await receive([['gun_ws_upgrade', pid, 'error', _, _, _]], T);
+      assert.equal(isFin, 'nofin');
+      assert.equal(status, 400);
+      assert.ok((headers as [string, string][]).some(([n, v]) => n === 'content-type' && v === 'text/plain'));
+      const [, , fin, body] = await receive([['gun_data', pid, _, _]], T);
+      assert.equal(fin, 'fin');
+      assert.equal((body as Buffer).toString(), 'bad request!');
+      gun.close(pid);
+    }));
+
+  it('a refused upgrade without a body gives fin, and the owner can upgrade again', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+      gun.wsUpgrade(pid, '/refuse404');
+      const msg = await receive([['gun_ws_upgrade', pid, 'error', _, _, _]], T);
+      assert.equal(msg[3], 'fin');
+      assert.equal(msg[4], 404);
+      gun.wsUpgrade(pid, '/echo');
+      assert.deepEqual(await receive([['gun_ws_upgrade', pid, _]], T), ['gun_ws_upgrade', pid, 'ok']);
+      assert.deepEqual(flush(), []);
+      gun.close(pid);
+    }));
+
+  it('custom headers reach the server, names lower-cased; pairs may repeat', () =>
+    run(async () => {
+      server.requests.length = 0;
+      const pid = await upgraded('/hdr', [
+        ['X-Custom', 'one'],
+        ['cookie', 'a=1'],
+        ['cookie', 'b=2'],
+      ]);
+      const req = server.requests.at(-1);
+      assert.equal(req?.path, '/hdr');
+      assert.equal(req?.headers['x-custom'], 'one');
+      assert.match(String(req?.headers.cookie), /a=1.*b=2/);
+      assert.equal(req?.headers.upgrade, 'websocket');
+      gun.close(pid);
+      const pid2 = await upgraded('/hdr2', { Authorization: 'Bearer t' });
+      assert.equal(server.requests.at(-1)?.headers.authorization, 'Bearer t');
+      gun.close(pid2);
+    }));
+
+  it('a subprotocol offered by header (as in the seed) or by wsOpts is chosen by the server', () =>
+    run(async () => {
+      const pid = await upgraded('/proto', [['sec-websocket-protocol', 'mychat']]);
+      assert.equal(server.sockets.at(-1)?.protocol, 'mychat');
+      gun.close(pid);
+      const pid2 = await upgraded('/proto', undefined, { protocols: ['other', 'mychat'] });
+      assert.equal(server.sockets.at(-1)?.protocol, 'mychat');
+      gun.close(pid2);
+    }));
+
+  it('wsSend before an upgrade gives [gun_error, pid, [badstate, _]]', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+      gun.wsSend(pid, ['text', 'too early']);
+      const [, , reason] = await receive([['gun_error', pid, _]], T);
+      assert.equal((reason as [string, string])[0], 'badstate');
+      gun.close(pid);
+    }));
+
+  it('upgrading an upgraded connection again gives a badstate gun_error', () =>
+    run(async () => {
+      const pid = await upgraded();
+      gun.wsUpgrade(pid, '/echo');
+      const [, , reason] = await receive([['gun_error', pid, _]], T);
+      assert.equal((reason as [string, string])[0], 'badstate');
+      gun.close(pid);
+    }));
+});
+
+describe('Gun WebSocket frames (classic)', () => {
+  it('text and binary frames go out and come back', () =>
+    run(async () => {
+      const pid = await upgraded();
+      gun.wsSend(pid, ['text', 'Hello!']);
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', 'Hello!']]);
+      gun.wsSend(pid, ['text', Buffer.from('from a buffer')]);
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', 'from a buffer']]);
+      const bin = Buffer.from([0, 1, 2, 255]);
+      gun.wsSend(pid, ['binary', bin]);
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['binary', bin]]);
+      gun.close(pid);
+    }));
+
+  it('a list of frames is sent in order', () =>
+    run(async () => {
+      server.received.length = 0;
+      const pid = await upgraded('/sink');
+      gun.wsSend(pid, [['text', 'one'], ['binary', Buffer.from('two')], 'ping', ['text', 'three']]);
+      const got = await serverReceived(4);
+      assert.deepEqual(got, [
+        ['text', 'one'],
+        ['binary', Buffer.from('two')],
+        ['ping', Buffer.alloc(0)],
+        ['text', 'three'],
+      ]);
+      gun.close(pid);
+    }));
+
+  it('ping and pong frames with payloads reach the server', () =>
+    run(async () => {
+      server.received.length = 0;
+      const pid = await upgraded('/sink');
+      gun.wsSend(pid, [['ping', 'p1'], 'pong', ['pong', Buffer.from('p2')]]);
+      assert.deepEqual(await serverReceived(3), [
+        ['ping', Buffer.from('p1')],
+        ['pong', Buffer.alloc(0)],
+        ['pong', Buffer.from('p2')],
+      ]);
+      gun.close(pid);
+    }));
+
+  it('frames after a close in the same list are dropped; the close ends the connection, no reconnect', () =>
+    run(async () => {
+      server.received.length = 0;
+      const pid = gun.open('127.0.0.1', server.port, { retry: 3 });
+      gun.wsUpgrade(pid, '/sink');
+      await receive([['gun_ws_upgrade', pid, 'ok']], T);
+      const closed = peerClose();
+      const ref = monitor('process', pid);
+      gun.wsSend(pid, [
+        ['text', 'before'],
+        ['close', 4001, 'done'],
+        ['text', 'after'],
+      ]);
+      // The server's answering close frame is delivered, then the connection exits.
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['close', 4001, 'done']]);
+      assert.deepEqual(await receive([['DOWN', ref, 'process', pid, _]], T), ['DOWN', ref, 'process', pid, 'shutdown']);
+      assert.deepEqual(server.received, [['text', 'before']]);
+      assert.deepEqual(await closed, [4001, 'done']);
+      assert.deepEqual(flush(), []);
+    }));
+
+  it('a bare close sends a close frame without a code', () =>
+    run(async () => {
+      const pid = await upgraded('/sink');
+      const closed = peerClose();
+      const ref = monitor('process', pid);
+      gun.wsSend(pid, 'close');
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, 'close']);
+      await receive([['DOWN', ref, _, _, _]], T);
+      assert.deepEqual(await closed, [1005, '']);
+    }));
+
+  it('pings from the server are answered; with silencePings false the owner sees pings and pongs', () =>
+    run(async () => {
+      const pid = await upgraded('/sink', undefined, { silencePings: false, keepalive: Infinity });
+      const peer = server.sockets.at(-1);
+      assert.ok(peer);
+      const pong = new Promise<Buffer>((resolve) => peer.once('pong', resolve));
+      peer.ping(Buffer.from('are you there'));
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['ping', Buffer.from('are you there')]]);
+      assert.equal((await pong).toString(), 'are you there');
+      peer.pong();
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, 'pong']);
+      gun.close(pid);
+    }));
+
+  it('pings are silenced by default', () =>
+    run(async () => {
+      const pid = await upgraded('/sink', undefined, { keepalive: Infinity });
+      const peer = server.sockets.at(-1);
+      const pong = new Promise<Buffer>((resolve) => peer?.once('pong', resolve));
+      peer?.ping();
+      await pong;
+      peer?.send('after the ping');
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', 'after the ping']]);
+      gun.close(pid);
+    }));
+
+  it('a fragmented message from the server is delivered whole', () =>
+    run(async () => {
+      const pid = await upgraded('/sink');
+      const peer = server.sockets.at(-1);
+      peer?.send('frag-', { fin: false });
+      peer?.send('ment', { fin: true });
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', 'frag-ment']]);
+      gun.close(pid);
+    }));
+
+  it('keepalive pings the server', () =>
+    run(async () => {
+      server.received.length = 0;
+      const pid = await upgraded('/sink', undefined, { keepalive: 20 });
+      const got = await serverReceived(2);
+      assert.ok(got.filter((f) => (f as unknown[])[0] === 'ping').length >= 2);
+      gun.close(pid);
+    }));
+
+  it('permessage-deflate is negotiated when compress is set', () =>
+    run(async () => {
+      const pid = await upgraded('/echo', undefined, { compress: true });
+      assert.match(String(server.requests.at(-1)?.headers['sec-websocket-extensions']), /permessage-deflate/);
+      gun.wsSend(pid, ['text', 'x'.repeat(5000)]);
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', 'x'.repeat(5000)]]);
+      gun.close(pid);
+    }));
+
+  it('with flow, frames stop after the credit until updateFlow adds more; none is lost', () =>
+    run(async () => {
+      const pid = await upgraded('/sink', undefined, { flow: 2 });
+      const peer = server.sockets.at(-1);
+      for (let i = 0; i < 6; i++) peer?.send(`m${i}`);
+      await sleep(100);
+      const first = flush() as unknown[][];
+      assert.equal(first.length, 2, 'exactly the credit is delivered before updateFlow');
+      gun.updateFlow(pid, 10);
+      const rest: unknown[] = [];
+      while (first.length + rest.length < 6) rest.push(await receive([['gun_ws', pid, _]], T));
+      assert.deepEqual(
+        [...first, ...rest].map((m) => (m as [string, unknown, [string, string]])[2][1]),
+        ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'],
+      );
+      gun.close(pid);
+    }));
+});
