@@ -20,7 +20,7 @@ async def echo(ws, path=None):
 async def main():
     stop = asyncio.get_running_loop().create_future()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set_result, None)
-    async with websockets.serve(echo, "127.0.0.1", 0) as server:
+    async with websockets.serve(echo, "127.0.0.1", 0, subprotocols=["mychat"]) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"PORT {port}", flush=True)
         await stop

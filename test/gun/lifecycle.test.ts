@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as gun from '../../src/gun/index.js';
+import { _, exit, flush, isAlive, monitor, receive, run, self, send, sleep, spawn } from '../../src/runtime/index.js';
+import { freePort, startMuteServer, startServer, type TestServer } from '../helpers/servers.js';
+
+const T = 3000;
+let server: TestServer;
+before(async () => {
+  server = await startServer();
+});
+after(() => server.close());
+
+/** The close code and reason the newest server-side socket will see. */
+function peerClose(): Promise<[number, string]> {
+  const peer = server.sockets.at(-1);
+  assert.ok(peer);
+  return new Promise((resolve) => peer.once('close', (code, reason) => resolve([code, reason.toString()])));
+}
+
+describe('Gun connection lifecycle (classic)', () => {
+  it('calls made before the connection is up wait, and run once it is', () =>
+    run(async () => {
+      const port = await freePort();
+      const pid = gun.open('127.0.0.1', port, { retry: 20, retryTimeout: 20 });
+      gun.wsUpgrade(pid, '/echo');
+      gun.wsSend(pid, ['text', 'queued']);
+      await sleep(60); // a few failed attempts
+      const late = await startServer({ port });
+      try {
+        assert.deepEqual(await receive([['gun_ws_upgrade', pid, _]], T), ['gun_ws_upgrade', pid, 'ok']);
+        assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', 'queued']]);
+      } finally {
+        gun.close(pid);
+        await late.close();
+      }
+    }));
+
+  it('the server dropping the TCP connection gives gun_error; Gun reconnects, and upgrading again works', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 3, retryTimeout: 20 });
+      gun.wsUpgrade(pid, '/echo');
+      await receive([['gun_ws_upgrade', pid, 'ok']], T);
+      server.dropAll();
+      const [, , reason] = await receive([['gun_error', pid, _]], T);
+      assert.equal((reason as [string, string])[0], 'closed');
+      // No automatic upgrade: sending now is a bad state...
+      gun.wsSend(pid, ['text', 'not yet']);
+      const [, , bad] = await receive([['gun_error', pid, _]], T);
+      assert.equal((bad as [string, string])[0], 'badstate');
+      // ...until the owner upgrades again, as the seed says.
+      gun.wsUpgrade(pid, '/echo');
+      assert.deepEqual(await receive([['gun_ws_upgrade', pid, _]], T), ['gun_ws_upgrade', pid, 'ok']);
+      gun.wsSend(pid, ['text', 'again']);
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', 'again']]);
+      gun.close(pid);
+    }));
+
+  it('a close frame from the server is delivered, then the connection counts as lost', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 1, retryTimeout: 20 });
+      gun.wsUpgrade(pid, '/sink');
+      await receive([['gun_ws_upgrade', pid, 'ok']], T);
+      server.sockets.at(-1)?.close(4000, 'server says bye');
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['close', 4000, 'server says bye']]);
+      const [, , reason] = await receive([['gun_error', pid, _]], T);
+      assert.equal((reason as [string, string])[0], 'closed');
+      assert.equal(isAlive(pid), true, 'it reconnects');
+      gun.close(pid);
+    }));
+
+  it('with retry 0, a clean close by the server ends the connection with reason normal', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+      gun.wsUpgrade(pid, '/sink');
+      await receive([['gun_ws_upgrade', pid, 'ok']], T);
+      const ref = monitor('process', pid);
+      server.sockets.at(-1)?.close(1000);
+      await receive([['gun_ws', pid, ['close', 1000, '']]], T);
+      await receive([['gun_error', pid, _]], T);
+      assert.deepEqual(await receive([['DOWN', ref, 'process', pid, _]], T), ['DOWN', ref, 'process', pid, 'normal']);
+    }));
+
+  it('a server that is gone: retries, then exit [shutdown, econnrefused] seen by a monitor', () =>
+    run(async () => {
+      const port = await freePort();
+      const started = Date.now();
+      const pid = gun.open('127.0.0.1', port, { retry: 2, retryTimeout: 30 });
+      const ref = monitor('process', pid);
+      const down = await receive([['DOWN', ref, 'process', pid, _]], T);
+      assert.deepEqual(down[4], ['shutdown', 'econnrefused']);
+      // Three attempts: the first, then two retries 30 ms apart.
+      assert.ok(Date.now() - started >= 55);
+      assert.deepEqual(flush(), []);
+    }));
+
+  it('connectTimeout bounds each attempt', () =>
+    run(async () => {
+      // A listening socket whose backlog is never accepted still completes TCP,
+      // so use TLS to a plain server that never answers the handshake instead.
+      const mute = await startMuteServer();
+      try {
+        const pid = gun.open('127.0.0.1', mute.port, { transport: 'tls', retry: 0, connectTimeout: 50 });
+        const ref = monitor('process', pid);
+        const down = await receive([['DOWN', ref, 'process', pid, _]], T);
+        assert.deepEqual(down[4], ['shutdown', 'timeout']);
+      } finally {
+        await mute.close();
+      }
+    }));
+
+  it('the owner exiting normally: close 1001 sent, the connection exits normal', () =>
+    run(async () => {
+      const me = self();
+      const owner = spawn(async () => {
+        const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+        gun.wsUpgrade(pid, '/sink');
+        await receive([['gun_ws_upgrade', pid, 'ok']], T);
+        send(me, ['conn', pid]);
+        await receive(['go']);
+      });
+      const [, pid] = await receive([['conn', _]], T);
+      const conn = pid as gun.ConnPid;
+      const ref = monitor('process', conn);
+      const closed = peerClose();
+      send(owner, 'go');
+      assert.deepEqual(await closed, [1001, '']);
+      assert.deepEqual(await receive([['DOWN', ref, 'process', conn, _]], T), ['DOWN', ref, 'process', conn, 'normal']);
+    }));
+
+  it('the owner crashing: close 1001 sent, the connection exits [shutdown, [owner_down, reason]]', () =>
+    run(async () => {
+      const me = self();
+      const owner = spawn(async () => {
+        const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+        gun.wsUpgrade(pid, '/sink');
+        await receive([['gun_ws_upgrade', pid, 'ok']], T);
+        send(me, ['conn', pid]);
+        await receive([]);
+      });
+      const [, pid] = await receive([['conn', _]], T);
+      const conn = pid as gun.ConnPid;
+      const ref = monitor('process', conn);
+      const closed = peerClose();
+      exit(owner, 'crashed');
+      assert.deepEqual(await closed, [1001, '']);
+      const [, , , , reason] = await receive([['DOWN', ref, 'process', conn, _]], T);
+      assert.deepEqual(reason, ['shutdown', ['owner_down', 'crashed']]);
+    }));
+
+  it('opts.owner makes another process the owner', () =>
+    run(async () => {
+      const me = self();
+      const owner = spawn(async () => {
+        const msg = await receive([['gun_ws_upgrade', _, _]], T);
+        send(me, ['owner got', msg]);
+      });
+      const pid = gun.open('127.0.0.1', server.port, { retry: 0, owner });
+      gun.wsUpgrade(pid, '/sink');
+      const [, msg] = await receive([['owner got', _]], T);
+      assert.deepEqual(msg, ['gun_ws_upgrade', pid, 'ok']);
+      assert.deepEqual(flush(), []);
+      gun.close(pid);
+    }));
+
+  it('shutdown sends close 1001, waits for the peer, and exits shutdown', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 3 });
+      gun.wsUpgrade(pid, '/sink');
+      await receive([['gun_ws_upgrade', pid, 'ok']], T);
+      const closed = peerClose();
+      const ref = monitor('process', pid);
+      gun.shutdown(pid);
+      assert.deepEqual(await closed, [1001, '']);
+      assert.deepEqual(await receive([['DOWN', ref, 'process', pid, _]], T), ['DOWN', ref, 'process', pid, 'shutdown']);
+    }));
+
+  it('shutdown against a server that never answers the close exits after closingTimeout', () =>
+    run(async () => {
+      const mute = await startMuteServer();
+      try {
+        const pid = gun.open('127.0.0.1', mute.port, {
+          retry: 3,
+          wsOpts: { closingTimeout: 100, keepalive: Infinity },
+        });
+        gun.wsUpgrade(pid, '/');
+        await receive([['gun_ws_upgrade', pid, 'ok']], T);
+        const ref = monitor('process', pid);
+        const t = Date.now();
+        gun.shutdown(pid);
+        assert.deepEqual(await receive([['DOWN', ref, 'process', pid, _]], T), [
+          'DOWN',
+          ref,
+          'process',
+          pid,
+          'shutdown',
+        ]);
+        const waited = Date.now() - t;
+        assert.ok(waited >= 90, `waited ${waited} ms`);
+        assert.ok(mute.bytesAfterHandshake() > 0, 'the close frame was sent');
+      } finally {
+        await mute.close();
+      }
+    }));
+
+  it('close ends the connection at once, with no handshake', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 3 });
+      gun.wsUpgrade(pid, '/sink');
+      await receive([['gun_ws_upgrade', pid, 'ok']], T);
+      const closed = peerClose();
+      gun.close(pid);
+      assert.equal(isAlive(pid), false);
+      assert.deepEqual(await closed, [1006, '']);
+    }));
+
+  it('a server that stops answering pings is detected as dead', () =>
+    run(async () => {
+      const mute = await startMuteServer();
+      try {
+        const pid = gun.open('127.0.0.1', mute.port, { retry: 0, wsOpts: { keepalive: 40 } });
+        gun.wsUpgrade(pid, '/');
+        await receive([['gun_ws_upgrade', pid, 'ok']], T);
+        const ref = monitor('process', pid);
+        const [, , reason] = await receive([['gun_error', pid, _]], T);
+        assert.equal((reason as [string, string])[0], 'closed');
+        assert.match((reason as [string, string])[1], /ping/);
+        const down = await receive([['DOWN', ref, 'process', pid, _]], T);
+        assert.deepEqual(down[4], ['shutdown', reason]);
+      } finally {
+        await mute.close();
+      }
+    }));
+});

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as gun from '../../src/gun/index.js';
+import { _, BadArgError, flush, receive, run, self, spawn } from '../../src/runtime/index.js';
+import { startServer, type TestServer } from '../helpers/servers.js';
+
+const T = 2000;
+let server: TestServer;
+before(async () => {
+  server = await startServer();
+});
+after(() => server.close());
+
+describe('Gun misuse: clear errors at the call, the connection unharmed', () => {
+  it('bad frames are refused with BadArgError; good frames after them still work', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+      gun.wsUpgrade(pid, '/echo');
+      await receive([['gun_ws_upgrade', pid, 'ok']], T);
+      const big = Buffer.alloc(126);
+      const cases: Array<[unknown, RegExp]> = [
+        [['ping', big], /at most 125 bytes/],
+        [['pong', 'x'.repeat(126)], /at most 125 bytes/],
+        [['close', 1000, 'r'.repeat(124)], /at most 125 bytes/],
+        [['close', 999, 'x'], /close code 999 cannot be sent/],
+        [['close', 1005, ''], /close code 1005/],
+        [['close', 1006], /close code 1006/],
+        [['close', 2000, ''], /close code 2000/],
+        [['close', 5000, ''], /close code 5000/],
+        [['close', 1000.5], /close code/],
+        [['text', 42], /payload must be a string or a Buffer/],
+        [['text', Buffer.from([0xff, 0xfe])], /valid UTF-8/],
+        [['binary', 'text'], /binary frame takes a Buffer/],
+        [['bogus', 'x'], /is not a frame/],
+        ['hello', /is not a frame/],
+        [42, /is not a frame/],
+        [[], /non-empty list/],
+        [[['text', 'ok'], ['nope']], /frames\[1\]/],
+      ];
+      for (const [frame, message] of cases) {
+        assert.throws(() => gun.wsSend(pid, frame as gun.OutgoingFrame), BadArgError);
+        assert.throws(() => gun.wsSend(pid, frame as gun.OutgoingFrame), message);
+      }
+      // The largest legal control payloads pass.
+      gun.wsSend(pid, ['ping', Buffer.alloc(125)]);
+      gun.wsSend(pid, ['text', 'still fine']);
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', 'still fine']]);
+      const reason = 'r'.repeat(123);
+      gun.wsSend(pid, ['close', 1000, reason]);
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['close', 1000, reason]]);
+      assert.deepEqual(flush(), []);
+    }));
+
+  it('header injection and bad header names are refused', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+      assert.throws(() => gun.wsUpgrade(pid, '/echo', [['x-evil', 'a\r\nhost: evil']]), /CR, LF or NUL/);
+      assert.throws(() => gun.wsUpgrade(pid, '/echo', { 'x-evil': 'a\nb' }), BadArgError);
+      assert.throws(() => gun.wsUpgrade(pid, '/echo', [['bad name', 'v']]), /not a valid header name/);
+      assert.throws(() => gun.wsUpgrade(pid, '/echo', [['x\r\ny', 'v']]), /not a valid header name/);
+      // @ts-expect-error values are strings
+      assert.throws(() => gun.wsUpgrade(pid, '/echo', [['x-n', 1]]), /must be a string/);
+      // @ts-expect-error headers are pairs or an object
+      assert.throws(() => gun.wsUpgrade(pid, '/echo', 'x: y'), /pairs or a plain object/);
+      assert.throws(() => gun.wsUpgrade(pid, 'no-slash'), /path/);
+      assert.throws(() => gun.wsUpgrade(pid, '/a b'), /path/);
+      assert.throws(() => gun.wsUpgrade(pid, '/a\r\nb'), /path/);
+      // @ts-expect-error unknown ws option
+      assert.throws(() => gun.wsUpgrade(pid, '/', undefined, { keepAlive: 5 }), /wsOpts\.keepAlive/);
+      // Nothing reached the connection: it upgrades normally.
+      gun.wsUpgrade(pid, '/echo');
+      assert.deepEqual(await receive([['gun_ws_upgrade', pid, _]], T), ['gun_ws_upgrade', pid, 'ok']);
+      assert.ok(server.requests.every((r) => r.headers['x-evil'] === undefined));
+      gun.close(pid);
+    }));
+
+  it('bad options to open throw at once, naming the option', () => {
+    const bad: Array<[() => unknown, RegExp]> = [
+      // @ts-expect-error host
+      [() => gun.open(42, 80), /'host'/],
+      [() => gun.open('', 80), /'host'/],
+      [() => gun.open('localhost', 0), /'port'/],
+      [() => gun.open('localhost', 70000), /'port'/],
+      [() => gun.open('localhost', 80.5), /'port'/],
+      // @ts-expect-error unknown option
+      [() => gun.open('localhost', 80, { retries: 3 }), /'opts\.retries'/],
+      [() => gun.open('localhost', 80, { retry: -1 }), /'opts\.retry'/],
+      [() => gun.open('localhost', 80, { retryTimeout: Number.NaN }), /'opts\.retryTimeout'/],
+      [() => gun.open('localhost', 80, { connectTimeout: -5 }), /'opts\.connectTimeout'/],
+      // @ts-expect-error transport
+      [() => gun.open('localhost', 80, { transport: 'udp' }), /'opts\.transport'/],
+      // @ts-expect-error dialect
+      [() => gun.open('localhost', 80, { dialect: 'gun3' }), /'opts\.dialect'/],
+      [() => gun.open('localhost', 80, { wsOpts: { keepalive: 0 } }), /'opts\.wsOpts\.keepalive'/],
+      [() => gun.open('localhost', 80, { wsOpts: { flow: 0 } }), /'opts\.wsOpts\.flow'/],
+      // @ts-expect-error protocols
+      [() => gun.open('localhost', 80, { wsOpts: { protocols: 'chat' } }), /'opts\.wsOpts\.protocols'/],
+      // @ts-expect-error silencePings
+      [() => gun.open('localhost', 80, { wsOpts: { silencePings: 'no' } }), /'opts\.wsOpts\.silencePings'/],
+      // @ts-expect-error owner
+      [() => gun.open('localhost', 80, { owner: 'me' }), /'opts\.owner'/],
+    ];
+    for (const [call, message] of bad) {
+      assert.throws(call, BadArgError);
+      assert.throws(call, message);
+    }
+  });
+
+  it('calls on a pid that is not a Gun connection are refused', () => {
+    const other = spawn(() => undefined);
+    assert.throws(() => gun.wsUpgrade(other as gun.ConnPid, '/'), /pid of a Gun connection/);
+    assert.throws(() => gun.wsSend(self() as gun.ConnPid, 'ping'), BadArgError);
+    // @ts-expect-error not a pid at all
+    assert.throws(() => gun.shutdown('conn'), BadArgError);
+    assert.throws(() => gun.updateFlow(self() as gun.ConnPid, 1), BadArgError);
+  });
+
+  it('updateFlow refuses a non-positive increment', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+      assert.throws(() => gun.updateFlow(pid, 0), /whole number > 0/);
+      assert.throws(() => gun.updateFlow(pid, 1.5), BadArgError);
+      gun.close(pid);
+    }));
+});
