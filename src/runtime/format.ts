@@ -9,6 +9,14 @@ import { Pid, Ref } from './ids.js';
  * a string that reads as an Erlang atom (`ok`, `gun_ws`, and the upper-case
  * `'EXIT'`, `'DOWN'`) prints as an atom, anything else as a binary. It is for people reading logs, not a codec.
  */
+/**
+ * Marks an array to print as an Erlang list `[a,b]` rather than a tuple:
+ * beamish writes both as arrays, so only the caller knows which one it is.
+ */
+export class ErlangList {
+  constructor(readonly items: readonly unknown[]) {}
+}
+
 export function formatTerm(term: unknown): string {
   if (typeof term === 'string') {
     if (isAtomLike(term)) return term;
@@ -24,6 +32,7 @@ export function formatTerm(term: unknown): string {
   if (term instanceof Pid || term instanceof Ref) return term.toString();
   if (Buffer.isBuffer(term)) return binary(term);
   if (Array.isArray(term)) return `{${term.map(formatTerm).join(',')}}`;
+  if (term instanceof ErlangList) return `[${term.items.map(formatTerm).join(',')}]`;
   if (term instanceof Error) return `#{'__exception__' => ${binary(Buffer.from(term.message))}}`;
   if (typeof term === 'object') {
     const entries = Object.entries(term).map(([k, v]) => `${formatTerm(k)} => ${formatTerm(v)}`);
@@ -66,8 +75,13 @@ function isAtomLike(s: string): boolean {
   return /^[a-z][a-zA-Z0-9_@]*$/.test(s) && !RESERVED.has(s);
 }
 
+const ESCAPES: Record<number, string> = { 10: '\\n', 13: '\\r', 9: '\\t', 34: '\\"', 92: '\\\\' };
+
+/** A binary as Erlang prints it: as text when it all reads as text, else as bytes. */
 function binary(b: Buffer): string {
-  const printable = b.every((c) => c >= 0x20 && c < 0x7f);
-  if (printable) return `<<"${b.toString('latin1').replace(/["\\]/g, '\\$&')}">>`;
-  return `<<${[...b].join(',')}>>`;
+  const printable = b.every((c) => (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09);
+  if (!printable) return `<<${[...b].join(',')}>>`;
+  let text = '';
+  for (const c of b) text += ESCAPES[c] ?? String.fromCharCode(c);
+  return `<<"${text}">>`;
 }

@@ -3,7 +3,7 @@
  * See docs/runtime.md for the guide and the Erlang ↔ beamish table.
  */
 export { BadArgError, ProcessExit, ReceiveTimeout } from './errors.js';
-export { formatTerm } from './format.js';
+export { ErlangList, formatTerm } from './format.js';
 export { makeRef, Pid, Ref } from './ids.js';
 export { isAlive, type ProcessInfo, processes, processInfo, self, selfSignal } from './info.js';
 export { configure, type MessageMode, type RuntimeOptions } from './isolation.js';

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+/** The demo (`npm start`) and the seed examples run as a newcomer would run them. */
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+async function tsx(file: string): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: 30_000 });
+}
+
+describe('the demo and the seed examples', () => {
+  it('npm start: the demo prints every message the owner receives, in both notations, and exits 0', async () => {
+    const { stdout } = await tsx('examples/demo.ts');
+    for (const expected of [
+      'erlang: {gun_ws_upgrade,<0.2.0>,error,nofin,401,',
+      'erlang: {gun_data,<0.2.0>,fin,<<"missing authorization\\n">>}',
+      'erlang: {gun_ws_upgrade,<0.2.0>,ok}',
+      'erlang: {gun_ws,<0.2.0>,{text,<<"Hello!">>}}',
+      "js:     [ 'gun_ws', <0.2.0>, [ 'text', 'Hello!' ] ]",
+      'erlang: {gun_ws,<0.2.0>,{binary,<<222,173,190,239>>}}',
+      'erlang: {gun_error,<0.2.0>,{closed,<<"The connection was lost.">>}}',
+      'erlang: {gun_ws,<0.2.0>,close}',
+      ',process,<0.2.0>,shutdown}',
+      'done',
+    ]) {
+      assert.ok(stdout.includes(expected), `missing ${expected} in:\n${stdout}`);
+    }
+  });
+
+  it('the runtime demo runs', async () => {
+    const { stdout } = await tsx('examples/runtime-demo.ts');
+    assert.match(stdout, /shell {4}got {2}\{count,42\}/);
+  });
+
+  it('the seed snippets run as they read', async () => {
+    assert.match((await tsx('examples/seed/1-http-upgrade.ts')).stdout, /upgraded <0\.\d+\.0>\nupgraded <0\.\d+\.0>/);
+    assert.match(
+      (await tsx('examples/seed/2-sending-data.ts')).stdout,
+      /\{gun_ws,<0\.2\.0>,\{binary,<<1,2,3>>\}\}\n\{gun_ws,<0\.2\.0>,close\}/,
+    );
+    const third = await tsx('examples/seed/3-receiving-data.ts');
+    assert.match(third.stdout, /upgraded again/);
+    assert.match(third.stderr, /Oops! \{closed,/);
+  });
+});
