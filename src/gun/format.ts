@@ -14,6 +14,7 @@ function erlangShape(message: unknown): unknown {
   if (!Array.isArray(message)) return message;
   const [tag] = message;
   if (tag === 'gun_ws' && message.length === 3) return [tag, message[1], frameShape(message[2])];
+  if (tag === 'gun_error' && message.length === 3) return [tag, message[1], reasonShape(message[2])];
   if (tag === 'gun_ws_upgrade' && message.length === 6) {
     return [...message.slice(0, 5), headersShape(message[5])];
   }
@@ -23,6 +24,13 @@ function erlangShape(message: unknown): unknown {
 function frameShape(frame: unknown): unknown {
   if (!Array.isArray(frame)) return frame;
   return frame.map((part, i) => (i > 0 && typeof part === 'string' ? Buffer.from(part) : part));
+}
+
+/** Gun's reasons are `{Kind, Text}` with the text a binary: ['closed', text]. */
+function reasonShape(reason: unknown): unknown {
+  if (Array.isArray(reason) && reason.length === 2 && typeof reason[1] === 'string')
+    return [reason[0], Buffer.from(reason[1])];
+  return reason;
 }
 
 function headersShape(headers: unknown): unknown {
