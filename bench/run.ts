@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { gunBenchmarks } from './gun.bench.js';
 import { type Figure, pingPong, producerConsumer, selectiveReceive, spawnWaiting } from './runtime.bench.js';
 
 const only = process.argv[2];
@@ -24,6 +25,10 @@ await group('runtime', async () => {
   figures.push(await producerConsumer());
   figures.push(...(await spawnWaiting()));
   figures.push(await selectiveReceive());
+});
+
+await group('gun', async () => {
+  figures.push(...(await gunBenchmarks()));
 });
 
 console.log(`node ${process.version}, ${new Date().toISOString()}\n`);

@@ -3,19 +3,20 @@ import tls from 'node:tls';
 import { WebSocket } from 'ws';
 import {
   _,
+  cancelTimer,
   exit,
+  isAlive,
+  monitor,
   type Pid,
   processFlag,
   type Ref,
   receive,
+  receiveNow,
   self,
   selfSignal,
   send,
   sendAfter,
 } from '../runtime/index.js';
-import { isAlive } from '../runtime/info.js';
-import { monitor } from '../runtime/signals.js';
-import { cancelTimer } from '../runtime/timers.js';
 import type { DialectWriter } from './dialect.js';
 import type { IncomingFrame, WireFrame } from './frames.js';
 import { type Headers, headerPairs } from './headers.js';
@@ -63,6 +64,7 @@ const CALLS = ['$gun_call', _, _] as const;
 const CONTROLS = ['$gun_ctl', _, _] as const;
 const SOCKET_EVENTS = ['$gun_sock', _, _, _] as const;
 const TIMERS = ['$gun_timer', _, _] as const;
+const NONE = Symbol('none');
 
 export function connectionProcess(cfg: ConnectionConfig): () => Promise<void> {
   return () => new Connection(cfg).run();
@@ -86,12 +88,14 @@ class Connection {
   /** Frames held back while the owner has no credit (flow control); none is dropped. */
   private held: IncomingFrame[] = [];
   private readonly ownerMonitor: Ref;
-  private readonly ownerPatterns: readonly unknown[];
+  private readonly withoutCalls: readonly unknown[];
+  private readonly withCalls: readonly unknown[];
 
   constructor(private readonly cfg: ConnectionConfig) {
     this.retriesLeft = cfg.retry;
     this.ownerMonitor = monitor('process', cfg.owner);
-    this.ownerPatterns = [['DOWN', this.ownerMonitor, 'process', _, _]];
+    this.withoutCalls = [CONTROLS, SOCKET_EVENTS, TIMERS, ['DOWN', this.ownerMonitor, 'process', _, _]];
+    this.withCalls = [...this.withoutCalls, CALLS];
     // Whatever ends this process, its sockets go with it.
     selfSignal().addEventListener('abort', () => {
       this.upgrade?.ws.terminate();
@@ -103,15 +107,34 @@ class Connection {
   async run(): Promise<void> {
     this.connect();
     for (;;) {
-      const msg = await receive(this.patterns());
-      this.handle(msg as unknown[]);
+      const first = (await receive(this.patterns())) as unknown[];
+      // Writes made while handling a batch leave in as few packets as they
+      // can: the socket is corked until the batch is done.
+      const socket = this.state === 'ws' ? this.socket : undefined;
+      socket?.cork();
+      try {
+        this.handle(first);
+        // Then everything else already queued, in the same turn: one await
+        // per batch rather than per message.
+        let n = 0;
+        for (let m = receiveNow(this.patterns(), NONE); m !== NONE; m = receiveNow(this.patterns(), NONE)) {
+          this.handle(m as unknown[]);
+          // A cork held over thousands of writes makes one huge writev that
+          // costs more than it saves: let them out every few dozen.
+          if (socket !== undefined && ++n % 32 === 0) {
+            socket.uncork();
+            socket.cork();
+          }
+        }
+      } finally {
+        socket?.uncork();
+      }
     }
   }
 
   /** What this state listens to: calls only while the connection can take them. */
   private patterns(): readonly unknown[] {
-    const always = [CONTROLS, SOCKET_EVENTS, TIMERS, ...this.ownerPatterns];
-    return this.state === 'up' || this.state === 'ws' ? [...always, CALLS] : always;
+    return this.state === 'up' || this.state === 'ws' ? this.withCalls : this.withoutCalls;
   }
 
   private handle(msg: unknown[]): void {

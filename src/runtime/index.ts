@@ -25,7 +25,7 @@ export {
   match,
   where,
 } from './pattern.js';
-export { Clause, flush, on, type Received, receive, sleep } from './receive.js';
+export { Clause, flush, on, type Received, receive, receiveNow, type SyncReceived, sleep } from './receive.js';
 export { register, registered, unregister, whereis } from './registry.js';
 export { send } from './send.js';
 export {

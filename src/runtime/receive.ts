@@ -154,6 +154,34 @@ function timedOut(timeout: number, hasAfter: boolean, after: unknown): Promise<u
   }
 }
 
+/**
+ * `receive(clauses, 0, ifNone)` without the wait for a promise: takes the
+ * first message that matches now and returns it (or its handler's result),
+ * else returns `ifNone`. Erlang has no need of it, since a receive that
+ * finds its message does not yield; in JavaScript every `await` does, so a
+ * process that drains a batch of queued messages uses this to take them one
+ * after another in the same turn.
+ */
+export function receiveNow<const Cs extends readonly unknown[], const N = undefined>(
+  clauses: Cs,
+  ifNone?: N,
+): SyncReceived<Cs> | N {
+  const proc = actor();
+  const patterns = patternsOf(clauses);
+  if (!proc.mailbox.take(patterns, taken)) return ifNone as N;
+  const message = taken.message;
+  taken.message = undefined;
+  const clause = clauses[taken.index];
+  return (clause instanceof Clause ? clause.handler(message) : message) as SyncReceived<Cs>;
+}
+
+/** What `receiveNow` yields: a handler's result (not awaited), or the matched message. */
+export type SyncReceived<Cs extends readonly unknown[]> = Cs[number] extends infer C
+  ? C extends Clause<infer _T, infer R>
+    ? R
+    : Matched<C>
+  : never;
+
 /** Empties the running process's mailbox and returns what it held, oldest first. */
 export function flush(): unknown[] {
   return actor().mailbox.drain();
