@@ -1,2 +1,7 @@
-/** beamish: Erlang-style processes for TypeScript. The runtime is re-exported here. */
+/**
+ * beamish: Erlang-style processes for TypeScript, and Gun on them.
+ * The runtime's functions are exported here as they are; the Gun client as
+ * the namespace `gun` (also importable alone from 'beamish/gun').
+ */
 export * from './runtime/index.js';
+export * as gun from './gun/index.js';

@@ -11,6 +11,7 @@ import {
   ProcessExit,
   ReceiveTimeout,
   receive,
+  receiveNow,
   run,
   self,
   send,
@@ -205,6 +206,20 @@ describe('receive', () => {
       const first = receive([['one']], 50, 'none');
       await assert.rejects(receive([['two']]), /already waiting/);
       assert.equal(await first, 'none');
+    }));
+
+  it('receiveNow takes a matching message in the same turn, or returns ifNone', () =>
+    run(async () => {
+      const me = self();
+      send(me, ['a', 1]);
+      send(me, ['b', 2]);
+      send(me, ['a', 3]);
+      assert.deepEqual(receiveNow([['a', _]]), ['a', 1]);
+      assert.equal(receiveNow([on(['a', anyNumber], ([, n]) => n * 10)]), 30);
+      assert.equal(receiveNow([['a', _]]), undefined);
+      assert.equal(receiveNow([['a', _]], 'none'), 'none');
+      assert.deepEqual(flush(), [['b', 2]]);
+      assert.throws(() => receiveNow('x' as unknown as unknown[]), BadArgError);
     }));
 
   it('types the result from the patterns', () =>
