@@ -3,5 +3,6 @@
  * The runtime's functions are exported here as they are; the Gun client as
  * the namespace `gun` (also importable alone from 'beamish/gun').
  */
-export * from './runtime/index.js';
+
 export * as gun from './gun/index.js';
+export * from './runtime/index.js';

@@ -9,7 +9,7 @@ import { type Call, type Control, connectionProcess } from './connection.js';
 import { classic } from './dialect.js';
 import { type OutgoingFrame, toWireFrames } from './frames.js';
 import { type HeadersInput, normalizeHeaders } from './headers.js';
-import { type OpenOptions, resolveOptions, resolveWsOptions, type WsOptions } from './options.js';
+import { type OpenOptions, resolveOptions, resolveWsOptions, WS_DEFAULTS, type WsOptions } from './options.js';
 
 /**
  * Gun's functions. Like Gun's, they do not wait for the connection: they
@@ -61,14 +61,8 @@ export function wsUpgrade(pid: ConnPid, path: string, headers?: HeadersInput, ws
   }
   const pairs = normalizeHeaders('wsUpgrade', headers);
   // Checked here so a bad option fails at the call; the connection merges it with its defaults.
-  resolveWsOptions('wsUpgrade', 'wsOpts', wsOpts, {
-    keepalive: 5000,
-    silencePings: true,
-    closingTimeout: 15000,
-    compress: false,
-    protocols: [],
-    flow: Infinity,
-  });
+  resolveWsOptions('wsUpgrade', 'wsOpts', wsOpts, WS_DEFAULTS);
+
   send(conn, ['$gun_call', 'ws_upgrade', [makeRef(), path, pairs, wsOpts]]);
 }
 

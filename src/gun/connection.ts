@@ -85,6 +85,9 @@ class Connection {
   private awaitingPong = false;
   private lostReason: unknown;
   private credit = Infinity;
+  /** The socket corked for the batch being handled, and the frames written since. */
+  private corked: net.Socket | undefined;
+  private corkedWrites = 0;
   /** Frames held back while the owner has no credit (flow control); none is dropped. */
   private held: IncomingFrame[] = [];
   private readonly ownerMonitor: Ref;
@@ -109,24 +112,19 @@ class Connection {
     for (;;) {
       const first = (await receive(this.patterns())) as unknown[];
       // Writes made while handling a batch leave in as few packets as they
-      // can: the socket is corked until the batch is done.
+      // can: the socket is corked until the batch is done (see write()).
       const socket = this.state === 'ws' ? this.socket : undefined;
       socket?.cork();
+      this.corked = socket;
       try {
         this.handle(first);
         // Then everything else already queued, in the same turn: one await
         // per batch rather than per message.
-        let n = 0;
         for (let m = receiveNow(this.patterns(), NONE); m !== NONE; m = receiveNow(this.patterns(), NONE)) {
           this.handle(m as unknown[]);
-          // A cork held over thousands of writes makes one huge writev that
-          // costs more than it saves: let them out every few dozen.
-          if (socket !== undefined && ++n % 32 === 0) {
-            socket.uncork();
-            socket.cork();
-          }
         }
       } finally {
+        this.corked = undefined;
         socket?.uncork();
       }
     }
@@ -309,6 +307,12 @@ class Connection {
   }
 
   private write(ws: WebSocket, frame: WireFrame): void {
+    // A cork held over thousands of frames makes one huge writev that costs
+    // more than it saves: let the frames out every few dozen.
+    if (this.corked !== undefined && ++this.corkedWrites % 32 === 0) {
+      this.corked.uncork();
+      this.corked.cork();
+    }
     switch (frame.kind) {
       case 'text':
         ws.send(frame.data, { binary: false });
@@ -439,8 +443,12 @@ class Connection {
   }
 
   private onWsClose(up: Upgrade, [code, reason]: [number, string]): void {
+    // The connection is over: frames held back by flow control go to the
+    // owner now, in order, rather than being lost with it.
+    for (const frame of this.held.splice(0)) this.tell(this.cfg.writer.frame(this.me, up.ref, frame));
     // 1006: the connection dropped with no close frame; 1005: a close frame with no code.
-    if (code !== 1006) this.deliver(up, code === 1005 ? 'close' : ['close', code, reason]);
+    if (code !== 1006)
+      this.tell(this.cfg.writer.frame(this.me, up.ref, code === 1005 ? 'close' : ['close', code, reason]));
     if (this.state === 'closing') exit(this.exitReason);
     if (this.state === 'upgrading') {
       // The handshake itself failed (bad answer, socket gone).

@@ -62,6 +62,17 @@ export interface ResolvedOptions {
   readonly dialect: Dialect;
 }
 
+/** Gun's WebSocket defaults for the 'classic' dialect. */
+export const WS_DEFAULTS: ResolvedWsOptions = {
+  // The seed promises automatic pings, so 'classic' pings by default.
+  keepalive: 5000,
+  silencePings: true,
+  closingTimeout: 15000,
+  compress: false,
+  protocols: [],
+  flow: Infinity,
+};
+
 const OPEN_KEYS = new Set([
   'transport',
   'tlsOpts',
@@ -171,15 +182,6 @@ export function resolveOptions(
   if (o.owner !== undefined && !(o.owner instanceof Pid)) {
     throw new BadArgError(fn, 'opts.owner', `expected a pid, got ${describe(o.owner)}`);
   }
-  const wsDefaults: ResolvedWsOptions = {
-    // The seed promises automatic pings, so 'classic' pings by default.
-    keepalive: 5000,
-    silencePings: true,
-    closingTimeout: 15000,
-    compress: false,
-    protocols: [],
-    flow: Infinity,
-  };
   return {
     host,
     port,
@@ -188,7 +190,7 @@ export function resolveOptions(
     connectTimeout: duration(fn, 'opts.connectTimeout', o.connectTimeout, Infinity),
     retry,
     retryTimeout: duration(fn, 'opts.retryTimeout', o.retryTimeout, 5000, false),
-    wsOpts: resolveWsOptions(fn, 'opts.wsOpts', o.wsOpts, wsDefaults),
+    wsOpts: resolveWsOptions(fn, 'opts.wsOpts', o.wsOpts, WS_DEFAULTS),
     dialect,
     owner: o.owner as Pid | undefined,
   };

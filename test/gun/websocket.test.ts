@@ -259,4 +259,34 @@ describe('Gun WebSocket frames (classic)', () => {
       );
       gun.close(pid);
     }));
+
+  it('frames held back by flow control are delivered, in order, when the server closes', () =>
+    run(async () => {
+      const pid = await upgraded('/sink', undefined, { flow: 1 });
+      const peer = server.sockets.at(-1);
+      for (let i = 0; i < 3; i++) peer?.send(`h${i}`);
+      peer?.close(4002, 'end');
+      const got: unknown[] = [];
+      for (let i = 0; i < 5; i++)
+        got.push(
+          await receive(
+            [
+              ['gun_ws', pid, _],
+              ['gun_error', pid, _],
+            ],
+            T,
+          ),
+        );
+      assert.deepEqual(
+        got.map((m) => (m as unknown[])[2]),
+        [
+          ['text', 'h0'],
+          ['text', 'h1'],
+          ['text', 'h2'],
+          ['close', 4002, 'end'],
+          ['closed', 'The server closed the Websocket connection.'],
+        ],
+      );
+      gun.close(pid);
+    }));
 });
