@@ -77,7 +77,7 @@ function figure(name: string, ours: number, raw: number, unit = 'k/s'): Figure {
     baseline: raw,
     baselineName: 'raw ws client, same server',
     target: '>= 0.9x',
-    met: ours >= 0.9 * raw,
+    meets: (o, b) => o >= 0.9 * b,
   };
 }
 
@@ -155,7 +155,7 @@ async function best(rounds: number, measure: () => Promise<Figure>): Promise<Fig
     const f = await measure();
     top = { ...top, ours: Math.max(top.ours, f.ours), baseline: Math.max(top.baseline, f.baseline) };
   }
-  return { ...top, met: top.ours >= 0.9 * top.baseline };
+  return top;
 }
 
 export async function gunBenchmarks(): Promise<Figure[]> {
@@ -214,6 +214,6 @@ async function idleMemory(port: number, n: number): Promise<Figure> {
     baseline: rawBytes / 1024,
     baselineName: 'raw ws client, same server',
     target: 'none set (reported)',
-    met: true,
+    meets: () => true,
   };
 }

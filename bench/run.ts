@@ -20,11 +20,29 @@ function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 }
 
+/**
+ * Each runtime figure is measured three times and the best kept (highest
+ * rate, lowest time or memory), ours and baseline alike: on a shared 2-core
+ * machine single runs swing by a third.
+ */
+async function bestOf3(measure: () => Promise<Figure[]>): Promise<Figure[]> {
+  let top = await measure();
+  for (let round = 1; round < 3; round++) {
+    const next = await measure();
+    top = top.map((f, i) => {
+      const g = next[i] as Figure;
+      const pick = f.unit.endsWith('/s') ? Math.max : Math.min;
+      return { ...f, ours: pick(f.ours, g.ours), baseline: pick(f.baseline, g.baseline) };
+    });
+  }
+  return top;
+}
+
 await group('runtime', async () => {
-  figures.push(await pingPong());
-  figures.push(await producerConsumer());
-  figures.push(...(await spawnWaiting()));
-  figures.push(await selectiveReceive());
+  figures.push(...(await bestOf3(async () => [await pingPong()])));
+  figures.push(...(await bestOf3(async () => [await producerConsumer()])));
+  figures.push(...(await bestOf3(() => spawnWaiting())));
+  figures.push(...(await bestOf3(async () => [await selectiveReceive()])));
 });
 
 await group('gun', async () => {
@@ -47,6 +65,6 @@ console.log('| benchmark | unit | beamish | baseline | ratio | baseline is | tar
 console.log('| --- | --- | ---: | ---: | ---: | --- | --- | --- |');
 for (const f of figures) {
   console.log(
-    `| ${f.name} | ${f.unit} | ${fmt(f.ours)} | ${fmt(f.baseline)} | ${(f.ours / f.baseline).toFixed(2)}x | ${f.baselineName} | ${f.target} | ${f.met ? 'yes' : 'no'} |`,
+    `| ${f.name} | ${f.unit} | ${fmt(f.ours)} | ${fmt(f.baseline)} | ${(f.ours / f.baseline).toFixed(2)}x | ${f.baselineName} | ${f.target} | ${f.meets(f.ours, f.baseline) ? 'yes' : 'no'} |`,
   );
 }

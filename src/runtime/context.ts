@@ -12,9 +12,9 @@ import { Proc } from './process.js';
 const storage = new AsyncLocalStorage<Proc>();
 let shell: Proc | undefined;
 
-/** Runs `fn` as process `proc`: every await inside it stays in `proc`. */
-export function runAs<T>(proc: Proc, fn: () => T): T {
-  return storage.run(proc, fn);
+/** Runs `fn(...args)` as process `proc`: every await inside it stays in `proc`. */
+export function runAs<A extends unknown[], T>(proc: Proc, fn: (...args: A) => T, ...args: A): T {
+  return storage.run(proc, fn, ...args);
 }
 
 /** The running process (the shell when outside any process). */

@@ -32,7 +32,8 @@ function startAll(): void {
   starting = [];
   for (let i = 0; i < batch.length; i += 2) {
     const proc = batch[i] as Proc;
-    if (proc.alive) runAs(proc, () => start(proc, batch[i + 1] as ProcessFn));
+    // Arguments, not a closure: one allocation less per process.
+    if (proc.alive) runAs(proc, start, proc, batch[i + 1] as ProcessFn);
   }
 }
 
