@@ -32,3 +32,37 @@ export class BareChannel<T> {
     });
   }
 }
+
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
+
+/** Bare ping-pong: `n` one-way messages between two async functions; returns msgs/s. */
+export async function barePingPong(n: number): Promise<number> {
+  const a = new BareChannel<unknown>();
+  const b = new BareChannel<unknown>();
+  const half = n / 2;
+  const t0 = performance.now();
+  const ponger = (async () => {
+    for (let i = 0; i < half; i++) {
+      await b.receive();
+      a.send(['pong', i]);
+    }
+  })();
+  for (let i = 0; i < half; i++) {
+    b.send(['ping', i]);
+    await a.receive();
+  }
+  await ponger;
+  return n / seconds(t0);
+}
+
+/** Bare producer → consumer: `n` messages queued then taken; returns msgs/s. */
+export async function bareProducerConsumer(n: number): Promise<number> {
+  const ch = new BareChannel<unknown>();
+  const t0 = performance.now();
+  const consumer = (async () => {
+    for (let i = 0; i < n; i++) await ch.receive();
+  })();
+  for (let i = 0; i < n; i++) ch.send(['item', i]);
+  await consumer;
+  return n / seconds(t0);
+}

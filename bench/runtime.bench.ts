@@ -3,7 +3,7 @@
  * measured in the same run. Run them with `npm run bench`.
  */
 import { _, exit, type Pid, receive, run, self, send, spawn } from '../src/runtime/index.js';
-import { BareChannel } from './baseline.js';
+import { barePingPong, bareProducerConsumer } from './baseline.js';
 
 export interface Figure {
   name: string;
@@ -36,22 +36,7 @@ export async function pingPong(n = 1_000_000): Promise<Figure> {
     }
     return n / seconds(t0);
   });
-  const a = new BareChannel<unknown>();
-  const b = new BareChannel<unknown>();
-  const half = n / 2;
-  const t0 = performance.now();
-  const ponger = (async () => {
-    for (let i = 0; i < half; i++) {
-      await b.receive();
-      a.send(['pong', i]);
-    }
-  })();
-  for (let i = 0; i < half; i++) {
-    b.send(['ping', i]);
-    await a.receive();
-  }
-  await ponger;
-  const baseline = n / seconds(t0);
+  const baseline = await barePingPong(n);
   return {
     name: `ping-pong, ${n.toLocaleString('en')} one-way messages`,
     unit: 'M msgs/s',
@@ -75,14 +60,7 @@ export async function producerConsumer(n = 1_000_000): Promise<Figure> {
     await receive(['done']);
     return n / seconds(t0);
   });
-  const ch = new BareChannel<unknown>();
-  const t0 = performance.now();
-  const consumer = (async () => {
-    for (let i = 0; i < n; i++) await ch.receive();
-  })();
-  for (let i = 0; i < n; i++) ch.send(['item', i]);
-  await consumer;
-  const baseline = n / seconds(t0);
+  const baseline = await bareProducerConsumer(n);
   return {
     name: `producer → consumer, ${n.toLocaleString('en')} messages`,
     unit: 'M msgs/s',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as gun from '../../src/gun/index.js';
 import { _, exit, flush, isAlive, monitor, receive, run, self, send, sleep, spawn } from '../../src/runtime/index.js';
+import { peerClose, upgraded } from '../helpers/gun.js';
 import { freePort, startMuteServer, startServer, type TestServer } from '../helpers/servers.js';
 
 const T = 3000;
@@ -10,13 +11,6 @@ before(async () => {
   server = await startServer();
 });
 after(() => server.close());
-
-/** The close code and reason the newest server-side socket will see. */
-function peerClose(): Promise<[number, string]> {
-  const peer = server.sockets.at(-1);
-  assert.ok(peer);
-  return new Promise((resolve) => peer.once('close', (code, reason) => resolve([code, reason.toString()])));
-}
 
 describe('Gun connection lifecycle (classic)', () => {
   it('calls made before the connection is up wait, and run once it is', () =>
@@ -38,9 +32,7 @@ describe('Gun connection lifecycle (classic)', () => {
 
   it('the server dropping the TCP connection gives gun_error; Gun reconnects, and upgrading again works', () =>
     run(async () => {
-      const pid = gun.open('127.0.0.1', server.port, { retry: 3, retryTimeout: 20 });
-      gun.wsUpgrade(pid, '/echo');
-      await receive([['gun_ws_upgrade', pid, 'ok']], T);
+      const pid = await upgraded(server.port, { retry: 3, retryTimeout: 20 }, '/echo');
       server.dropAll();
       const [, , reason] = await receive([['gun_error', pid, _]], T);
       assert.equal((reason as [string, string])[0], 'closed');
@@ -58,9 +50,7 @@ describe('Gun connection lifecycle (classic)', () => {
 
   it('a close frame from the server is delivered, then the connection counts as lost', () =>
     run(async () => {
-      const pid = gun.open('127.0.0.1', server.port, { retry: 1, retryTimeout: 20 });
-      gun.wsUpgrade(pid, '/sink');
-      await receive([['gun_ws_upgrade', pid, 'ok']], T);
+      const pid = await upgraded(server.port, { retry: 1, retryTimeout: 20 }, '/sink');
       server.sockets.at(-1)?.close(4000, 'server says bye');
       assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['close', 4000, 'server says bye']]);
       const [, , reason] = await receive([['gun_error', pid, _]], T);
@@ -71,9 +61,7 @@ describe('Gun connection lifecycle (classic)', () => {
 
   it('with retry 0, a clean close by the server ends the connection with reason normal', () =>
     run(async () => {
-      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
-      gun.wsUpgrade(pid, '/sink');
-      await receive([['gun_ws_upgrade', pid, 'ok']], T);
+      const pid = await upgraded(server.port, { retry: 0 }, '/sink');
       const ref = monitor('process', pid);
       server.sockets.at(-1)?.close(1000);
       await receive([['gun_ws', pid, ['close', 1000, '']]], T);
@@ -113,16 +101,14 @@ describe('Gun connection lifecycle (classic)', () => {
     run(async () => {
       const me = self();
       const owner = spawn(async () => {
-        const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
-        gun.wsUpgrade(pid, '/sink');
-        await receive([['gun_ws_upgrade', pid, 'ok']], T);
+        const pid = await upgraded(server.port, { retry: 0 }, '/sink');
         send(me, ['conn', pid]);
         await receive(['go']);
       });
       const [, pid] = await receive([['conn', _]], T);
       const conn = pid as gun.ConnPid;
       const ref = monitor('process', conn);
-      const closed = peerClose();
+      const closed = peerClose(server);
       send(owner, 'go');
       assert.deepEqual(await closed, [1001, '']);
       assert.deepEqual(await receive([['DOWN', ref, 'process', conn, _]], T), ['DOWN', ref, 'process', conn, 'normal']);
@@ -132,16 +118,14 @@ describe('Gun connection lifecycle (classic)', () => {
     run(async () => {
       const me = self();
       const owner = spawn(async () => {
-        const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
-        gun.wsUpgrade(pid, '/sink');
-        await receive([['gun_ws_upgrade', pid, 'ok']], T);
+        const pid = await upgraded(server.port, { retry: 0 }, '/sink');
         send(me, ['conn', pid]);
         await receive([]);
       });
       const [, pid] = await receive([['conn', _]], T);
       const conn = pid as gun.ConnPid;
       const ref = monitor('process', conn);
-      const closed = peerClose();
+      const closed = peerClose(server);
       exit(owner, 'crashed');
       assert.deepEqual(await closed, [1001, '']);
       const [, , , , reason] = await receive([['DOWN', ref, 'process', conn, _]], T);
@@ -165,10 +149,8 @@ describe('Gun connection lifecycle (classic)', () => {
 
   it('shutdown sends close 1001, waits for the peer, and exits shutdown', () =>
     run(async () => {
-      const pid = gun.open('127.0.0.1', server.port, { retry: 3 });
-      gun.wsUpgrade(pid, '/sink');
-      await receive([['gun_ws_upgrade', pid, 'ok']], T);
-      const closed = peerClose();
+      const pid = await upgraded(server.port, { retry: 3 }, '/sink');
+      const closed = peerClose(server);
       const ref = monitor('process', pid);
       gun.shutdown(pid);
       assert.deepEqual(await closed, [1001, '']);
@@ -205,10 +187,8 @@ describe('Gun connection lifecycle (classic)', () => {
 
   it('close ends the connection at once, with no handshake', () =>
     run(async () => {
-      const pid = gun.open('127.0.0.1', server.port, { retry: 3 });
-      gun.wsUpgrade(pid, '/sink');
-      await receive([['gun_ws_upgrade', pid, 'ok']], T);
-      const closed = peerClose();
+      const pid = await upgraded(server.port, { retry: 3 }, '/sink');
+      const closed = peerClose(server);
       gun.close(pid);
       assert.equal(isAlive(pid), false);
       assert.deepEqual(await closed, [1006, '']);
@@ -218,9 +198,7 @@ describe('Gun connection lifecycle (classic)', () => {
     run(async () => {
       const mute = await startMuteServer();
       try {
-        const pid = gun.open('127.0.0.1', mute.port, { retry: 0, wsOpts: { keepalive: 40 } });
-        gun.wsUpgrade(pid, '/');
-        await receive([['gun_ws_upgrade', pid, 'ok']], T);
+        const pid = await upgraded(mute.port, { retry: 0, wsOpts: { keepalive: 40 } }, '/');
         const ref = monitor('process', pid);
         const [, , reason] = await receive([['gun_error', pid, _]], T);
         assert.equal((reason as [string, string])[0], 'closed');

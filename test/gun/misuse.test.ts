@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as gun from '../../src/gun/index.js';
 import { _, BadArgError, flush, receive, run, self, spawn } from '../../src/runtime/index.js';
+import { upgraded } from '../helpers/gun.js';
 import { startServer, type TestServer } from '../helpers/servers.js';
 
 const T = 2000;
@@ -14,9 +15,7 @@ after(() => server.close());
 describe('Gun misuse: clear errors at the call, the connection unharmed', () => {
   it('bad frames are refused with BadArgError; good frames after them still work', () =>
     run(async () => {
-      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
-      gun.wsUpgrade(pid, '/echo');
-      await receive([['gun_ws_upgrade', pid, 'ok']], T);
+      const pid = await upgraded(server.port, { retry: 0 }, '/echo');
       const big = Buffer.alloc(126);
       const cases: Array<[unknown, RegExp]> = [
         [['ping', big], /at most 125 bytes/],

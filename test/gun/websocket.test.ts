@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as gun from '../../src/gun/index.js';
 import { _, flush, monitor, receive, run, sleep } from '../../src/runtime/index.js';
+import { peerClose, upgraded } from '../helpers/gun.js';
 import { startServer, type TestServer } from '../helpers/servers.js';
 
 const T = 2000;
@@ -11,20 +12,9 @@ before(async () => {
 });
 after(() => server.close());
 
-/** Opens a connection owned by the running process and upgrades it on `path`. */
-async function upgraded(path = '/echo', headers?: gun.HeadersInput, wsOpts?: gun.WsOptions): Promise<gun.ConnPid> {
-  const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
-  gun.wsUpgrade(pid, path, headers, wsOpts);
-  assert.deepEqual(await receive([['gun_ws_upgrade', pid, _]], T), ['gun_ws_upgrade', pid, 'ok']);
-  return pid;
-}
-
-/** The code and reason of the close the newest server-side socket will see. */
-function peerClose(): Promise<[number, string]> {
-  const peer = server.sockets.at(-1);
-  assert.ok(peer);
-  return new Promise((resolve) => peer.once('close', (code, reason) => resolve([code, reason.toString()])));
-}
+/** A connection owned by the running process, upgraded on `path`. */
+const upgradedHere = (path = '/echo', headers?: gun.HeadersInput, wsOpts?: gun.WsOptions) =>
+  upgraded(server.port, { retry: 0 }, path, headers, wsOpts);
 
 /** Waits until the server has seen `n` frames. */
 async function serverReceived(n: number): Promise<unknown[]> {
@@ -35,7 +25,7 @@ async function serverReceived(n: number): Promise<unknown[]> {
 describe('Gun WebSocket upgrade (classic)', () => {
   it('an accepted upgrade gives [gun_ws_upgrade, pid, ok]', () =>
     run(async () => {
-      const pid = await upgraded();
+      const pid = await upgradedHere();
       gun.close(pid);
     }));
 
@@ -69,7 +59,7 @@ describe('Gun WebSocket upgrade (classic)', () => {
   it('custom headers reach the server, names lower-cased; pairs may repeat', () =>
     run(async () => {
       server.requests.length = 0;
-      const pid = await upgraded('/hdr', [
+      const pid = await upgradedHere('/hdr', [
         ['X-Custom', 'one'],
         ['cookie', 'a=1'],
         ['cookie', 'b=2'],
@@ -80,17 +70,17 @@ describe('Gun WebSocket upgrade (classic)', () => {
       assert.match(String(req?.headers.cookie), /a=1.*b=2/);
       assert.equal(req?.headers.upgrade, 'websocket');
       gun.close(pid);
-      const pid2 = await upgraded('/hdr2', { Authorization: 'Bearer t' });
+      const pid2 = await upgradedHere('/hdr2', { Authorization: 'Bearer t' });
       assert.equal(server.requests.at(-1)?.headers.authorization, 'Bearer t');
       gun.close(pid2);
     }));
 
   it('a subprotocol offered by header (as in the seed) or by wsOpts is chosen by the server', () =>
     run(async () => {
-      const pid = await upgraded('/proto', [['sec-websocket-protocol', 'mychat']]);
+      const pid = await upgradedHere('/proto', [['sec-websocket-protocol', 'mychat']]);
       assert.equal(server.sockets.at(-1)?.protocol, 'mychat');
       gun.close(pid);
-      const pid2 = await upgraded('/proto', undefined, { protocols: ['other', 'mychat'] });
+      const pid2 = await upgradedHere('/proto', undefined, { protocols: ['other', 'mychat'] });
       assert.equal(server.sockets.at(-1)?.protocol, 'mychat');
       gun.close(pid2);
     }));
@@ -106,7 +96,7 @@ describe('Gun WebSocket upgrade (classic)', () => {
 
   it('upgrading an upgraded connection again gives a badstate gun_error', () =>
     run(async () => {
-      const pid = await upgraded();
+      const pid = await upgradedHere();
       gun.wsUpgrade(pid, '/echo');
       const [, , reason] = await receive([['gun_error', pid, _]], T);
       assert.equal((reason as [string, string])[0], 'badstate');
@@ -117,7 +107,7 @@ describe('Gun WebSocket upgrade (classic)', () => {
 describe('Gun WebSocket frames (classic)', () => {
   it('text and binary frames go out and come back', () =>
     run(async () => {
-      const pid = await upgraded();
+      const pid = await upgradedHere();
       gun.wsSend(pid, ['text', 'Hello!']);
       assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', 'Hello!']]);
       gun.wsSend(pid, ['text', Buffer.from('from a buffer')]);
@@ -131,7 +121,7 @@ describe('Gun WebSocket frames (classic)', () => {
   it('a list of frames is sent in order', () =>
     run(async () => {
       server.received.length = 0;
-      const pid = await upgraded('/sink');
+      const pid = await upgradedHere('/sink');
       gun.wsSend(pid, [['text', 'one'], ['binary', Buffer.from('two')], 'ping', ['text', 'three']]);
       const got = await serverReceived(4);
       assert.deepEqual(got, [
@@ -146,7 +136,7 @@ describe('Gun WebSocket frames (classic)', () => {
   it('ping and pong frames with payloads reach the server', () =>
     run(async () => {
       server.received.length = 0;
-      const pid = await upgraded('/sink');
+      const pid = await upgradedHere('/sink');
       gun.wsSend(pid, [['ping', 'p1'], 'pong', ['pong', Buffer.from('p2')]]);
       assert.deepEqual(await serverReceived(3), [
         ['ping', Buffer.from('p1')],
@@ -159,10 +149,8 @@ describe('Gun WebSocket frames (classic)', () => {
   it('frames after a close in the same list are dropped; the close ends the connection, no reconnect', () =>
     run(async () => {
       server.received.length = 0;
-      const pid = gun.open('127.0.0.1', server.port, { retry: 3 });
-      gun.wsUpgrade(pid, '/sink');
-      await receive([['gun_ws_upgrade', pid, 'ok']], T);
-      const closed = peerClose();
+      const pid = await upgraded(server.port, { retry: 3 }, '/sink');
+      const closed = peerClose(server);
       const ref = monitor('process', pid);
       gun.wsSend(pid, [
         ['text', 'before'],
@@ -179,8 +167,8 @@ describe('Gun WebSocket frames (classic)', () => {
 
   it('a bare close sends a close frame without a code', () =>
     run(async () => {
-      const pid = await upgraded('/sink');
-      const closed = peerClose();
+      const pid = await upgradedHere('/sink');
+      const closed = peerClose(server);
       const ref = monitor('process', pid);
       gun.wsSend(pid, 'close');
       assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, 'close']);
@@ -190,7 +178,7 @@ describe('Gun WebSocket frames (classic)', () => {
 
   it('pings from the server are answered; with silencePings false the owner sees pings and pongs', () =>
     run(async () => {
-      const pid = await upgraded('/sink', undefined, { silencePings: false, keepalive: Infinity });
+      const pid = await upgradedHere('/sink', undefined, { silencePings: false, keepalive: Infinity });
       const peer = server.sockets.at(-1);
       assert.ok(peer);
       const pong = new Promise<Buffer>((resolve) => peer.once('pong', resolve));
@@ -204,7 +192,7 @@ describe('Gun WebSocket frames (classic)', () => {
 
   it('pings are silenced by default', () =>
     run(async () => {
-      const pid = await upgraded('/sink', undefined, { keepalive: Infinity });
+      const pid = await upgradedHere('/sink', undefined, { keepalive: Infinity });
       const peer = server.sockets.at(-1);
       const pong = new Promise<Buffer>((resolve) => peer?.once('pong', resolve));
       peer?.ping();
@@ -216,7 +204,7 @@ describe('Gun WebSocket frames (classic)', () => {
 
   it('a fragmented message from the server is delivered whole', () =>
     run(async () => {
-      const pid = await upgraded('/sink');
+      const pid = await upgradedHere('/sink');
       const peer = server.sockets.at(-1);
       peer?.send('frag-', { fin: false });
       peer?.send('ment', { fin: true });
@@ -227,7 +215,7 @@ describe('Gun WebSocket frames (classic)', () => {
   it('keepalive pings the server', () =>
     run(async () => {
       server.received.length = 0;
-      const pid = await upgraded('/sink', undefined, { keepalive: 20 });
+      const pid = await upgradedHere('/sink', undefined, { keepalive: 20 });
       const got = await serverReceived(2);
       assert.ok(got.filter((f) => (f as unknown[])[0] === 'ping').length >= 2);
       gun.close(pid);
@@ -235,7 +223,7 @@ describe('Gun WebSocket frames (classic)', () => {
 
   it('permessage-deflate is negotiated when compress is set', () =>
     run(async () => {
-      const pid = await upgraded('/echo', undefined, { compress: true });
+      const pid = await upgradedHere('/echo', undefined, { compress: true });
       assert.match(String(server.requests.at(-1)?.headers['sec-websocket-extensions']), /permessage-deflate/);
       gun.wsSend(pid, ['text', 'x'.repeat(5000)]);
       assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', 'x'.repeat(5000)]]);
@@ -244,7 +232,7 @@ describe('Gun WebSocket frames (classic)', () => {
 
   it('with flow, frames stop after the credit until updateFlow adds more; none is lost', () =>
     run(async () => {
-      const pid = await upgraded('/sink', undefined, { flow: 2 });
+      const pid = await upgradedHere('/sink', undefined, { flow: 2 });
       const peer = server.sockets.at(-1);
       for (let i = 0; i < 6; i++) peer?.send(`m${i}`);
       await sleep(100);
@@ -262,7 +250,7 @@ describe('Gun WebSocket frames (classic)', () => {
 
   it('frames held back by flow control are delivered, in order, when the server closes', () =>
     run(async () => {
-      const pid = await upgraded('/sink', undefined, { flow: 1 });
+      const pid = await upgradedHere('/sink', undefined, { flow: 1 });
       const peer = server.sockets.at(-1);
       for (let i = 0; i < 3; i++) peer?.send(`h${i}`);
       peer?.close(4002, 'end');
