@@ -41,5 +41,5 @@ export function actor(): Proc {
 /** Throws the `ProcessExit` that unwinds the code of `proc`, which is dead. */
 export function unwind(proc: Proc): never {
   if (proc === shell) shell = undefined;
-  throw new ProcessExit(proc.exitReason);
+  throw ProcessExit.unwinding(proc.exitReason);
 }

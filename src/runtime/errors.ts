@@ -37,6 +37,21 @@ export class ProcessExit extends Error {
   ) {
     super(message ?? `process exit: ${describeReason(reason)}`);
   }
+
+  /**
+   * The error that unwinds a dead process's code. It carries no stack: the
+   * stack would only show the runtime's own frames, and capturing one is
+   * most of the cost of a kill.
+   */
+  static unwinding(reason: unknown): ProcessExit {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new ProcessExit(reason);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }
 
 /**

@@ -49,7 +49,7 @@ export function processInfo(pid: Pid): ProcessInfo | undefined {
   if (!p.alive) return undefined;
   return {
     status: p.waiter === undefined ? 'running' : 'waiting',
-    messageQueueLen: p.mailbox.size,
+    messageQueueLen: p.mailbox?.size ?? 0,
     links: [...(p.links ?? [])].map((l) => l.pid),
     monitors: [...(p.monitors ?? [])].map(([ref, t]) => ({ ref, pid: t.pid })),
     monitoredBy: [...(p.watchers?.values() ?? [])].map((w) => w.pid),

@@ -42,7 +42,8 @@ class Extras {
 
 export class Proc {
   readonly pid: Pid;
-  readonly mailbox = new Mailbox();
+  /** Made on the first message that has to wait: many processes never queue one. */
+  mailbox: Mailbox | undefined = undefined;
   alive = true;
   trapExit = false;
   exitReason: unknown = undefined;
@@ -135,6 +136,7 @@ export class Proc {
         return;
       }
     }
+    this.mailbox ??= new Mailbox();
     this.mailbox.push(message);
   }
 
@@ -150,9 +152,9 @@ export class Proc {
       w.timer?.cancel();
       // The pending receive never returns a message; rejecting it unwinds
       // the process's code instead of leaving it suspended forever.
-      w.reject(new ProcessExit(reason));
+      w.reject(ProcessExit.unwinding(reason));
     }
-    this.mailbox.drain();
+    this.mailbox = undefined;
     const more = this.extras;
     if (more === undefined) return;
     if (more.name !== undefined) {
@@ -160,7 +162,7 @@ export class Proc {
       more.name = undefined;
     }
     if (more.timers !== undefined) cancelTimersOf(this);
-    more.controller?.abort(new ProcessExit(reason));
+    more.controller?.abort(ProcessExit.unwinding(reason));
     if (this.monitors !== undefined) {
       for (const [ref, target] of this.monitors) target.watchers?.delete(ref);
       this.monitors = undefined;

@@ -84,7 +84,7 @@ function receiveIn(
   const patterns = patternsOf(clauses);
   const timeout = timeoutMs ?? Infinity;
   assertTimeout('receive', 'timeoutMs', timeout);
-  if (proc.mailbox.take(patterns, taken)) {
+  if (proc.mailbox?.take(patterns, taken)) {
     const message = taken.message;
     taken.message = undefined;
     return patterns === clauses ? Promise.resolve(message) : handle(clauses[taken.index], message);
@@ -168,7 +168,7 @@ export function receiveNow<const Cs extends readonly unknown[], const N = undefi
 ): SyncReceived<Cs> | N {
   const proc = actor();
   const patterns = patternsOf(clauses);
-  if (!proc.mailbox.take(patterns, taken)) return ifNone as N;
+  if (!proc.mailbox?.take(patterns, taken)) return ifNone as N;
   const message = taken.message;
   taken.message = undefined;
   const clause = clauses[taken.index];
@@ -184,7 +184,7 @@ export type SyncReceived<Cs extends readonly unknown[]> = Cs[number] extends inf
 
 /** Empties the running process's mailbox and returns what it held, oldest first. */
 export function flush(): unknown[] {
-  return actor().mailbox.drain();
+  return actor().mailbox?.drain() ?? [];
 }
 
 /**

@@ -79,7 +79,7 @@ export function demonitor(ref: Ref, opts?: DemonitorOptions): boolean {
     target.watchers?.delete(ref);
   }
   if (opts?.flush === true) {
-    me.mailbox.removeWhere((m) => Array.isArray(m) && m.length === 5 && m[0] === 'DOWN' && m[1] === ref);
+    me.mailbox?.removeWhere((m) => Array.isArray(m) && m.length === 5 && m[0] === 'DOWN' && m[1] === ref);
   }
   return target !== undefined;
 }
