@@ -45,14 +45,22 @@ function start(proc: Proc, fn: ProcessFn): void {
     failed(proc, err);
     return;
   }
-  if (result instanceof Promise) {
-    result.then(
+  if (isThenable(result)) {
+    Promise.resolve(result).then(
       () => proc.die('normal'),
       (err) => failed(proc, err),
     );
   } else {
     proc.die('normal');
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /** The exit reason for what a process function threw. */
