@@ -49,8 +49,7 @@ export const anyRef: Matcher<Ref> = matcher('anyRef', (v) => v instanceof Ref);
 export const anyArray: Matcher<readonly unknown[]> = matcher('anyArray', (v) => Array.isArray(v));
 
 /** Matches any instance of `ctor` (with `instanceof`). */
-// biome-ignore lint/suspicious/noExplicitAny: constructor arguments are irrelevant to the match
-export function instanceOf<T>(ctor: abstract new (...args: any[]) => T): Matcher<T> {
+export function instanceOf<T>(ctor: abstract new (...args: never[]) => T): Matcher<T> {
   if (typeof ctor !== 'function') throw new TypeError('instanceOf: expected a class');
   return matcher(`instanceOf(${ctor.name})`, (v) => v instanceof ctor);
 }
