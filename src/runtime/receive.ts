@@ -62,10 +62,13 @@ export function receive<const Cs extends readonly unknown[], const A>(
   timeoutMs: number,
   after: A,
 ): Promise<Received<Cs> | A>;
-export function receive(clauses: readonly unknown[], timeoutMs?: number, ...after: unknown[]): Promise<unknown> {
+export function receive(clauses: readonly unknown[], timeoutMs?: number, after?: unknown): Promise<unknown> {
   try {
     // `after` given as undefined is a value to return; absent means throw.
-    return receiveIn(actor(), clauses, timeoutMs, after.length > 0, after[0]);
+    // arguments.length tells the two apart without the array a rest
+    // parameter would allocate on every receive.
+    // biome-ignore lint/complexity/noArguments: see above
+    return receiveIn(actor(), clauses, timeoutMs, arguments.length > 2, after);
   } catch (err) {
     return Promise.reject(err);
   }
