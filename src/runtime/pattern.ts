@@ -84,10 +84,6 @@ function holds(pred: (value: unknown) => boolean, value: unknown): boolean {
   }
 }
 
-export function isMatcher(value: unknown): value is Matcher<unknown> {
-  return typeof value === 'object' && value !== null && MATCHER in value;
-}
-
 /** The type of the values a pattern matches. */
 export type Matched<P> =
   P extends Matcher<infer T>

@@ -20,15 +20,15 @@ export function send(dest: Pid | string, message: unknown): unknown {
   return message;
 }
 
-/** @internal Where a destination leads; throws BadArgError for a bad one. */
-export function destination(fn: string, dest: unknown): Proc {
+/** Where a destination leads; throws BadArgError for a bad one. */
+function destination(fn: string, dest: unknown): Proc {
   if (dest instanceof Pid) return procOf(dest);
   if (typeof dest === 'string') return resolveName(fn, dest);
   throw new BadArgError(fn, 'dest', `expected a pid or a registered name, got ${describe(dest)}`);
 }
 
-/** @internal Delivers a message on behalf of the running process. */
-export function deliverTo(fn: string, dest: unknown, message: unknown): void {
+/** Delivers a message on behalf of the running process. */
+function deliverTo(fn: string, dest: unknown, message: unknown): void {
   const target = destination(fn, dest);
   // A process that has been killed cannot act: this throws to unwind its code.
   actor();

@@ -64,7 +64,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** The exit reason for what a process function threw. */
-export function reasonOf(err: unknown): unknown {
+function reasonOf(err: unknown): unknown {
   return err instanceof ProcessExit ? err.reason : ['error', err];
 }
 
