@@ -8,7 +8,6 @@ import {
   isAlive,
   monitor,
   type Pid,
-  processFlag,
   type Ref,
   receive,
   receiveNow,
@@ -104,7 +103,6 @@ class Connection {
       this.upgrade?.ws.terminate();
       this.socket?.destroy();
     });
-    processFlag('trap_exit', false);
   }
 
   async run(): Promise<void> {
@@ -221,11 +219,8 @@ class Connection {
       case 'up':
         this.lost(lostText(this.lastError), false);
         return;
-      case 'closing':
-        if (this.upgrade === undefined) exit(this.exitReason);
-        return;
-      // 'upgrading' and 'ws': the WebSocket's own events tell what happened
-      // (a refused answer may come in after the socket has closed).
+      // 'upgrading', 'ws' and 'closing': the WebSocket's own events tell what
+      // happened (a refused answer may come in after the socket has closed).
     }
   }
 
