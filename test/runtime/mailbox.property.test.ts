@@ -50,9 +50,18 @@ const patternArb: fc.Arbitrary<PatternSpec> = fc.oneof(
 type Op =
   | { op: 'send'; msg: Msg }
   | { op: 'receive'; patterns: PatternSpec[] }
-  | { op: 'wait'; patterns: PatternSpec[]; arrivals: Msg[] };
+  | { op: 'wait'; patterns: PatternSpec[]; arrivals: Msg[] }
+  | { op: 'timed'; patterns: PatternSpec[]; timeoutMs: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('timed' as const),
+      patterns: fc.array(patternArb, { minLength: 1, maxLength: 3 }),
+      timeoutMs: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('send' as const), msg: msgArb }) },
   {
     weight: 2,
@@ -133,6 +142,12 @@ async function runProgram(ops: Op[]): Promise<void> {
         const got = await receive(clauses, 0, 'none');
         const expected = modelTake(model, op.patterns) ?? 'none';
         assert.deepEqual(got, expected);
+      } else if (op.op === 'timed') {
+        // A real timer: either a queued message matches at once, or the
+        // receive waits out its timeout and yields the after value.
+        const clauses = op.patterns.map((p, k) => on(toPattern(p), (m) => [m, k] as const));
+        const got = await receive(clauses, op.timeoutMs, 'timeout');
+        assert.deepEqual(got, modelTake(model, op.patterns) ?? 'timeout');
       } else {
         // Arrivals come from another process while this one waits; a last,
         // unique 'end' message, with a last pattern for it, unblocks the
