@@ -108,19 +108,19 @@ class Connection {
   async run(): Promise<void> {
     this.connect();
     for (;;) {
-      const first = (await receive(this.patterns())) as unknown[];
-      // Writes made while handling a batch leave in as few packets as they
-      // can: the socket is corked until the batch is done (see write()).
+      this.handle((await receive(this.patterns())) as unknown[]);
+      // Then everything else already queued, in the same turn: one await per
+      // batch rather than per message.
+      let next = receiveNow(this.patterns(), NONE);
+      if (next === NONE) continue;
+      // A batch: its writes leave in as few packets as they can, the socket
+      // corked until the batch is done (see write()). A lone message is not
+      // worth a cork.
       const socket = this.state === 'ws' ? this.socket : undefined;
       socket?.cork();
       this.corked = socket;
       try {
-        this.handle(first);
-        // Then everything else already queued, in the same turn: one await
-        // per batch rather than per message.
-        for (let m = receiveNow(this.patterns(), NONE); m !== NONE; m = receiveNow(this.patterns(), NONE)) {
-          this.handle(m as unknown[]);
-        }
+        for (; next !== NONE; next = receiveNow(this.patterns(), NONE)) this.handle(next as unknown[]);
       } finally {
         this.corked = undefined;
         socket?.uncork();
