@@ -7,8 +7,13 @@ export type HeadersInput = ReadonlyArray<readonly [string, string]> | Readonly<R
 /** Headers as Gun gives them in messages: `[name, value]` pairs, names lower-cased. */
 export type Headers = Array<[string, string]>;
 
-// RFC 9110 token characters: what a header name may hold.
+// RFC 9110 token characters: what a header name (or a subprotocol name) may hold.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-zA-Z]+$/;
+
+/** Is `value` an HTTP token (RFC 9110 §5.6.2)? */
+export function isToken(value: unknown): value is string {
+  return typeof value === 'string' && TOKEN.test(value);
+}
 
 /**
  * Validates and normalizes headers: names lower-cased; a name that is not
@@ -29,7 +34,7 @@ export function normalizeHeaders(fn: string, input: unknown): Headers {
       throw new BadArgError(fn, `headers[${i}]`, 'expected a [name, value] pair');
     }
     const [name, value] = pair as [unknown, unknown];
-    if (typeof name !== 'string' || !TOKEN.test(name)) {
+    if (!isToken(name)) {
       throw new BadArgError(
         fn,
         'headers',
