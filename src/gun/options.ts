@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { BadArgError } from '../runtime/errors.js';
 import { Pid } from '../runtime/ids.js';
 import { describe } from '../runtime/validate.js';
+import { isToken } from './headers.js';
 
 /** Which message shapes the owner gets (see docs/gun.md). */
 export type Dialect = 'classic';
@@ -119,10 +120,7 @@ export function resolveWsOptions(fn: string, name: string, value: unknown, base:
   if (value === undefined) return base;
   const o = assertObject(fn, name, value, WS_KEYS);
   const protocols = o.protocols ?? base.protocols;
-  if (
-    !Array.isArray(protocols) ||
-    !protocols.every((p) => typeof p === 'string' && /^[!#$%&'*+\-.^_`|~0-9a-zA-Z]+$/.test(p))
-  ) {
+  if (!Array.isArray(protocols) || !protocols.every(isToken)) {
     throw new BadArgError(fn, `${name}.protocols`, 'expected an array of subprotocol names (HTTP tokens)');
   }
   const flow = o.flow ?? base.flow;
