@@ -94,6 +94,7 @@ describe('Gun misuse: clear errors at the call, the connection unharmed', () => 
       [() => gun.open('localhost', 80, { wsOpts: { flow: 0 } }), /'opts\.wsOpts\.flow'/],
       // @ts-expect-error protocols
       [() => gun.open('localhost', 80, { wsOpts: { protocols: 'chat' } }), /'opts\.wsOpts\.protocols'/],
+      [() => gun.open('localhost', 80, { wsOpts: { protocols: ['bad name'] } }), /'opts\.wsOpts\.protocols'/],
       // @ts-expect-error silencePings
       [() => gun.open('localhost', 80, { wsOpts: { silencePings: 'no' } }), /'opts\.wsOpts\.silencePings'/],
       // @ts-expect-error owner
