@@ -1,6 +1,5 @@
-import net from 'node:net';
-import tls from 'node:tls';
-import { WebSocket } from 'ws';
+import type net from 'node:net';
+import type { WebSocket } from 'ws';
 import {
   _,
   cancelTimer,
@@ -17,8 +16,9 @@ import {
   sendAfter,
 } from '../runtime/index.js';
 import type { DialectWriter } from './dialect.js';
+import { openSocket, openWebSocket, type Post } from './events.js';
 import type { IncomingFrame, WireFrame } from './frames.js';
-import { type Headers, headerPairs } from './headers.js';
+import type { Headers } from './headers.js';
 import { type ResolvedOptions, type ResolvedWsOptions, resolveWsOptions } from './options.js';
 import * as reasons from './reasons.js';
 
@@ -167,23 +167,15 @@ class Connection {
     const gen = ++this.gen;
     this.state = 'connecting';
     this.lastError = undefined;
-    const { host, port, transport, tlsOpts, connectTimeout } = this.cfg;
-    const socket =
-      transport === 'tls'
-        ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined, ...tlsOpts })
-        : net.connect({ host, port });
-    socket.setNoDelay(true);
-    this.socket = socket;
-    const post = this.poster(gen);
-    socket.once(transport === 'tls' ? 'secureConnect' : 'connect', () => post('connected', undefined));
-    socket.on('error', (err) => post('error', err));
-    socket.on('close', () => post('closed', undefined));
-    if (connectTimeout !== Infinity)
+    this.socket = openSocket(this.cfg, this.poster(gen));
+    const { connectTimeout } = this.cfg;
+    if (connectTimeout !== Infinity) {
       this.connectTimer = sendAfter(connectTimeout, this.me, ['$gun_timer', 'connect_timeout', gen]);
+    }
   }
 
   /** Turns events of one socket generation into messages to this process. */
-  private poster(gen: number): (event: string, data: unknown) => void {
+  private poster(gen: number): Post {
     const me = this.me;
     return (event, data) => {
       // Events can outlive the process (a socket closing after it died).
@@ -330,49 +322,9 @@ class Connection {
   // -- WebSocket ------------------------------------------------------------
 
   private startUpgrade(ref: Ref, path: string, headers: Headers, opts: ResolvedWsOptions): void {
-    const socket = this.socket as net.Socket;
-    const { host, port, transport } = this.cfg;
-    const protocols = [...opts.protocols];
-    const requestHeaders: Record<string, string | string[]> = {};
-    for (const [name, value] of headers) {
-      // ws must know the offered subprotocols to check the server's choice.
-      if (name === 'sec-websocket-protocol') {
-        for (const p of value.split(',')) if (p.trim() !== '') protocols.push(p.trim());
-        continue;
-      }
-      const prev = requestHeaders[name];
-      requestHeaders[name] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
-    }
-    const authority = net.isIPv6(host) ? `[${host}]` : host;
-    const ws = new WebSocket(`${transport === 'tls' ? 'wss' : 'ws'}://${authority}:${port}${path}`, protocols, {
-      createConnection: () => socket,
-      headers: requestHeaders,
-      perMessageDeflate: opts.compress,
-      followRedirects: false,
-    });
+    const ws = openWebSocket(this.socket as net.Socket, this.cfg, path, headers, opts, this.poster(this.gen));
     this.upgrade = { ref, ws, opts };
     this.state = 'upgrading';
-    const post = this.poster(this.gen);
-    let responseHeaders: Headers = [];
-    ws.on('upgrade', (res) => {
-      responseHeaders = headerPairs(res.rawHeaders);
-    });
-    ws.on('open', () => post('ws_open', responseHeaders));
-    ws.on('unexpected-response', (_req, res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        post('ws_refused', [res.statusCode ?? 0, headerPairs(res.rawHeaders), Buffer.concat(chunks)]),
-      );
-      res.on('error', (err) => post('error', err));
-    });
-    ws.on('message', (data, isBinary) =>
-      post('ws_frame', isBinary ? ['binary', data as Buffer] : ['text', (data as Buffer).toString()]),
-    );
-    ws.on('ping', (data) => post('ws_ping', data));
-    ws.on('pong', (data) => post('ws_pong', data));
-    ws.on('error', (err) => post('error', err));
-    ws.on('close', (code, reason) => post('ws_close', [code, reason.toString()]));
   }
 
   private onWsEvent(event: string, data: unknown): void {
