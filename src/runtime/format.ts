@@ -1,15 +1,6 @@
 import { Pid, Ref } from './ids.js';
 
 /**
- * Prints a term the way Erlang would: arrays as tuples `{a,b}`, atom-like
- * strings as atoms, other strings and Buffers as binaries `<<"...">>`, pids
- * and refs as `<0.4.0>` and `#Ref<...>`, plain objects as maps `#{k => v}`.
- *
- * Strings stand for both atoms and text in beamish, so this has to guess:
- * a string that reads as an Erlang atom (`ok`, `gun_ws`, and the upper-case
- * `'EXIT'`, `'DOWN'`) prints as an atom, anything else as a binary. It is for people reading logs, not a codec.
- */
-/**
  * Marks an array to print as an Erlang list `[a,b]` rather than a tuple:
  * beamish writes both as arrays, so only the caller knows which one it is.
  */
@@ -17,6 +8,16 @@ export class ErlangList {
   constructor(readonly items: readonly unknown[]) {}
 }
 
+/**
+ * Prints a term the way Erlang would: arrays as tuples `{a,b}`, atom-like
+ * strings as atoms, other strings and Buffers as binaries `<<"...">>`, pids
+ * and refs as `<0.4.0>` and `#Ref<...>`, plain objects as maps `#{k => v}`.
+ *
+ * Strings stand for both atoms and text in beamish, so this has to guess:
+ * a string that reads as an Erlang atom (`ok`, `gun_ws`, and the upper-case
+ * `'EXIT'`, `'DOWN'`) prints as an atom, anything else as a binary. It is for
+ * people reading logs, not a codec.
+ */
 export function formatTerm(term: unknown): string {
   if (typeof term === 'string') {
     if (isAtomLike(term)) return term;

@@ -84,7 +84,7 @@ export class Mailbox {
     if (this.size === 0 || patterns.length === 0) return false;
     // The oldest message decides alone when it matches: the common case.
     const first = this.slots[this.start];
-    let index = firstMatch(patterns, first);
+    const index = firstMatch(patterns, first);
     if (index >= 0) {
       this.removeAt(this.start);
       out.message = first;
@@ -111,10 +111,9 @@ export class Mailbox {
     } else {
       for (const tag of tags) at = this.scanTag(tag, patterns, at);
     }
-    index = this.scanIndex;
     if (at < 0) return false;
     out.message = slots[at];
-    out.index = index;
+    out.index = this.scanIndex;
     this.removeAt(at);
     return true;
   }

@@ -113,7 +113,7 @@ export class Proc {
     const more = this.more;
     if (more.controller === undefined) {
       more.controller = new AbortController();
-      if (!this.alive) more.controller.abort(new ProcessExit(this.exitReason));
+      if (!this.alive) more.controller.abort(ProcessExit.unwinding(this.exitReason));
     }
     return more.controller.signal;
   }

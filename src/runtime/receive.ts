@@ -138,10 +138,14 @@ function patternsOf(clauses: readonly unknown[]): readonly unknown[] {
   return patterns ?? clauses;
 }
 
+/** What a matched clause yields: its handler's result, or the message for a bare pattern. */
+function apply(clause: unknown, message: unknown): unknown {
+  return clause instanceof Clause ? clause.handler(message) : message;
+}
+
 function handle(clause: unknown, message: unknown): Promise<unknown> {
-  if (!(clause instanceof Clause)) return Promise.resolve(message);
   try {
-    return Promise.resolve(clause.handler(message));
+    return Promise.resolve(apply(clause, message));
   } catch (err) {
     return Promise.reject(err);
   }
@@ -174,8 +178,7 @@ export function receiveNow<const Cs extends readonly unknown[], const N = undefi
   if (!proc.mailbox?.take(patterns, taken)) return ifNone as N;
   const message = taken.message;
   taken.message = undefined;
-  const clause = clauses[taken.index];
-  return (clause instanceof Clause ? clause.handler(message) : message) as SyncReceived<Cs>;
+  return apply(clauses[taken.index], message) as SyncReceived<Cs>;
 }
 
 /** What `receiveNow` yields: a handler's result (not awaited), or the matched message. */
