@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { BadArgError } from '../runtime/errors.js';
 import { Pid } from '../runtime/ids.js';
-import { describe } from '../runtime/validate.js';
+import { assertDelay, assertTimeout, describe } from '../runtime/validate.js';
 import { isToken } from './headers.js';
 
 /** Which message shapes the owner gets (see docs/gun.md). */
@@ -96,16 +96,11 @@ function assertObject(fn: string, name: string, value: unknown, keys: Set<string
   return value as Record<string, unknown>;
 }
 
-/** A duration in ms: a number >= 0, or Infinity when `infinite` is allowed. */
+/** A duration in ms, checked as the runtime checks its timeouts (>= 0, Infinity when `infinite`). */
 function duration(fn: string, name: string, value: unknown, fallback: number, infinite = true): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!infinite && !Number.isFinite(value))) {
-    throw new BadArgError(
-      fn,
-      name,
-      `expected a number of milliseconds >= 0${infinite ? ' or Infinity' : ''}, got ${describe(value)}`,
-    );
-  }
+  if (infinite) assertTimeout(fn, name, value);
+  else assertDelay(fn, name, value);
   return value;
 }
 
