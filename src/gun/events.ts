@@ -42,19 +42,22 @@ export function openWebSocket(
   post: Post,
 ): WebSocket {
   const { host, port, transport } = cfg;
-  const protocols = [...opts.protocols];
+  const offered = new Set(opts.protocols);
   const requestHeaders: Record<string, string | string[]> = {};
   for (const [name, value] of headers) {
-    // ws must know the offered subprotocols to check the server's choice.
     if (name === 'sec-websocket-protocol') {
-      for (const p of value.split(',')) if (p.trim() !== '') protocols.push(p.trim());
+      for (const p of value.split(',')) if (p.trim() !== '') offered.add(p.trim());
       continue;
     }
     const prev = requestHeaders[name];
     requestHeaders[name] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
   }
+  // We offer the subprotocols ourselves rather than through ws, because ws
+  // fails a handshake in which the server chose none of them, and RFC 6455
+  // allows that (Cowboy does it; Gun 2.4.1 accepts such an upgrade).
+  if (offered.size > 0) requestHeaders['sec-websocket-protocol'] = [...offered].join(', ');
   const authority = net.isIPv6(host) ? `[${host}]` : host;
-  const ws = new WebSocket(`${transport === 'tls' ? 'wss' : 'ws'}://${authority}:${port}${path}`, protocols, {
+  const ws = new WebSocket(`${transport === 'tls' ? 'wss' : 'ws'}://${authority}:${port}${path}`, [], {
     // The connection is already open: ws writes its request on it.
     createConnection: () => socket,
     headers: requestHeaders,
@@ -64,6 +67,16 @@ export function openWebSocket(
   let responseHeaders: Headers = [];
   ws.on('upgrade', (res) => {
     responseHeaders = headerPairs(res.rawHeaders);
+    // ws's checks run after this event. The server's choice is ours to
+    // check: it must be one we offered, or none. Hidden from ws, which
+    // knows of no offer and would refuse any choice.
+    const chosen = res.headers['sec-websocket-protocol'];
+    if (chosen === undefined) return;
+    delete res.headers['sec-websocket-protocol'];
+    if (!offered.has(chosen)) {
+      post('error', new Error(`Server sent a subprotocol that was not offered: ${chosen}`));
+      ws.terminate();
+    }
   });
   ws.on('open', () => post('ws_open', responseHeaders));
   ws.on('unexpected-response', (_req, res) => {

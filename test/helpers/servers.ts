@@ -1,16 +1,18 @@
 /**
  * Real servers for the Gun tests, on 127.0.0.1 and ephemeral ports: a `ws`
  * server with switchable behaviour, a "mute" server that completes the
- * WebSocket handshake and then ignores everything, and Debian's
- * python3-websockets echo server (a peer nobody here wrote).
+ * WebSocket handshake and then ignores everything, and two peers nobody here
+ * wrote: an echo server on faye-websocket (always), and Debian's
+ * python3-websockets echo server (when installed).
  */
-import { type ChildProcess, spawn as spawnChild } from 'node:child_process';
+import { type ChildProcess, spawn as spawnChild, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import FayeWebSocket from 'faye-websocket';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 export interface TestServer {
@@ -111,8 +113,11 @@ export interface MuteServer {
   close(): Promise<void>;
 }
 
-/** Accepts the WebSocket handshake, then never answers anything: no pong, no close. */
-export async function startMuteServer(): Promise<MuteServer> {
+/**
+ * Accepts the WebSocket handshake, then never answers anything: no pong, no
+ * close. `protocol`: a subprotocol to claim in the answer, offered or not.
+ */
+export async function startMuteServer(protocol?: string): Promise<MuteServer> {
   const sockets = new Set<net.Socket>();
   let after = 0;
   const server = net.createServer((socket) => {
@@ -132,7 +137,7 @@ export async function startMuteServer(): Promise<MuteServer> {
       const key = /sec-websocket-key:\s*(\S+)/i.exec(buffered)?.[1] ?? '';
       const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
       socket.write(
-        `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n\r\n`,
+        `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n${protocol === undefined ? '' : `sec-websocket-protocol: ${protocol}\r\n`}\r\n`,
       );
       done = true;
       after += buffered.length - end - 4;
@@ -188,6 +193,51 @@ export async function startPythonEcho(): Promise<PythonServer> {
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       });
+    },
+  };
+}
+
+/** Is Debian's python3-websockets there? If not, says why the python peer is skipped. */
+export function pythonEchoMissing(): string | undefined {
+  const probe = spawnSync(SYSTEM_PYTHON, ['-c', 'import websockets'], { stdio: 'ignore' });
+  if (probe.error !== undefined) return `${SYSTEM_PYTHON} is not installed`;
+  if (probe.status !== 0) return `python3-websockets is not installed (apt-get install python3-websockets)`;
+  return undefined;
+}
+
+export interface FayeServer {
+  readonly port: number;
+  /** The subprotocol the server chose for each accepted WebSocket, '' for none. */
+  readonly chosen: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * An echo server on faye-websocket (websocket-driver): an npm WebSocket
+ * implementation that shares no code with `ws`. It supports the subprotocol
+ * `mychat`; offered only others, it accepts without choosing one, as Cowboy
+ * does.
+ */
+export async function startFayeEcho(): Promise<FayeServer> {
+  const server = http.createServer();
+  const chosen: string[] = [];
+  const tcp = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    tcp.add(s);
+    s.on('close', () => tcp.delete(s));
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const ws = new FayeWebSocket(req, socket, head, ['mychat']);
+    ws.on('open', () => chosen.push(ws.protocol));
+    ws.on('message', (event) => ws.send(event.data));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    chosen,
+    close() {
+      for (const s of tcp) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
     },
   };
 }
