@@ -81,7 +81,10 @@ class Connection {
   private connectTimer: Ref | undefined;
   /** What the process exits with once a close we started completes. */
   private exitReason: unknown = 'shutdown';
+  /** A keepalive ping is out and nothing has come from the peer since. */
   private awaitingPong = false;
+  /** Reading was paused (flow control) at some time since that ping. */
+  private pausedSincePing = false;
   private lostReason: unknown;
   private credit = Infinity;
   /** The socket corked for the batch being handled, and the frames written since. */
@@ -145,7 +148,14 @@ class Connection {
         this.shutdown('shutdown');
         return;
       case '$gun_call':
-        this.onCall(msg as Call);
+        try {
+          this.onCall(msg as Call);
+        } catch (err) {
+          // The calls' arguments are checked before they are sent, so this
+          // is a fault of ours: it must cost the owner one call, never the
+          // connection (Gun's connection likewise outlives a bad call).
+          this.tell(this.cfg.writer.error(this.me, undefined, ['internal_error', errorText(err)]));
+        }
         return;
       case 'DOWN': {
         const reason = msg[4];
@@ -193,7 +203,9 @@ class Connection {
         this.tell(this.cfg.writer.up(this.me));
         return;
       case 'error':
-        this.lastError = data;
+        // The first error is the cause; those after it are its echoes
+        // (ws reports its own abort after ours, for one).
+        this.lastError ??= data;
         return;
       case 'closed':
         this.onSocketClosed();
@@ -231,13 +243,17 @@ class Connection {
     }
   }
 
-  /** A connection attempt failed: retry after retryTimeout, or give up. */
+  /**
+   * A connection attempt failed: retry, or give up. As in Gun, the first
+   * retry after a failure is immediate and the next ones wait retryTimeout.
+   */
   private connectFailed(reason: unknown): void {
     if (this.retriesLeft <= 0) exit(['shutdown', reason]);
+    const first = this.retriesLeft === this.cfg.retry;
     this.retriesLeft--;
     this.state = 'waiting';
     this.socket = undefined;
-    sendAfter(this.cfg.retryTimeout, this.me, ['$gun_timer', 'retry', this.gen]);
+    sendAfter(first ? 0 : this.cfg.retryTimeout, this.me, ['$gun_timer', 'retry', this.gen]);
   }
 
   /** An established connection was lost: tell the owner, then reconnect at once (or exit). */
@@ -330,13 +346,14 @@ class Connection {
   private onWsEvent(event: string, data: unknown): void {
     const up = this.upgrade;
     if (up === undefined) return;
+    // Anything from the peer shows it is alive, as a pong would.
+    this.awaitingPong = false;
     switch (event) {
       case 'ws_open':
         if (this.state !== 'upgrading') return;
         this.state = 'ws';
         this.credit = up.opts.flow;
         this.held = [];
-        this.awaitingPong = false;
         this.lostReason = undefined;
         if (up.opts.keepalive !== Infinity)
           sendAfter(up.opts.keepalive, this.me, ['$gun_timer', 'keepalive', this.gen]);
@@ -360,7 +377,6 @@ class Connection {
         if (!up.opts.silencePings) this.deliver(up, controlFrame('ping', data as Buffer));
         return;
       case 'ws_pong':
-        this.awaitingPong = false;
         if (!up.opts.silencePings) this.deliver(up, controlFrame('pong', data as Buffer));
         return;
       case 'ws_close':
@@ -386,7 +402,10 @@ class Connection {
   /** Sends a frame within the credit, pausing reading when the credit runs out. */
   private give(up: Upgrade, frame: IncomingFrame): void {
     this.tell(this.cfg.writer.frame(this.me, up.ref, frame));
-    if (--this.credit <= 0) up.ws.pause();
+    if (--this.credit <= 0) {
+      up.ws.pause();
+      this.pausedSincePing = true;
+    }
   }
 
   private onWsClose(up: Upgrade, [code, reason]: [number, string]): void {
@@ -407,16 +426,24 @@ class Connection {
     this.lost(why, code !== 1006);
   }
 
+  /**
+   * Every keepalive period: ping the peer, and call it dead if nothing at
+   * all (a pong, a frame, a ping) came from it during the whole last period
+   * while we were reading. A reader paused for flow control hears nothing,
+   * however alive the peer (its pong sits unread behind the frames the owner
+   * has not asked for), so a period with a pause in it never counts.
+   */
   private keepalive(): void {
     const up = this.upgrade as Upgrade;
-    if (this.awaitingPong) {
-      // No pong for a whole keepalive period: the peer is gone, even if TCP has not noticed.
+    if (this.awaitingPong && !this.pausedSincePing) {
+      // Silence for a whole keepalive period: the peer is gone, even if TCP has not noticed.
       this.lostReason = reasons.PEER_DEAD;
       up.ws.terminate();
       return;
     }
     this.awaitingPong = true;
-    up.ws.ping();
+    this.pausedSincePing = this.credit <= 0;
+    if (!this.pausedSincePing) up.ws.ping();
     sendAfter(up.opts.keepalive, this.me, ['$gun_timer', 'keepalive', this.gen]);
   }
 

@@ -77,9 +77,25 @@ describe('Gun connection lifecycle (classic)', () => {
       const ref = monitor('process', pid);
       const down = await receive([['DOWN', ref, 'process', pid, _]], T);
       assert.deepEqual(down[4], ['shutdown', 'econnrefused']);
-      // Three attempts: the first, then two retries 30 ms apart.
-      assert.ok(Date.now() - started >= 55);
+      // Three attempts: the first, an immediate retry (as Gun), then one 30 ms later.
+      assert.ok(Date.now() - started >= 25);
       assert.deepEqual(flush(), []);
+    }));
+
+  it('after a failed first connect the first retry is immediate, as in Gun; the next ones wait retryTimeout', () =>
+    run(async () => {
+      const port = await freePort();
+      // retry 1 with a minute between attempts: only an immediate first
+      // retry lets the connection give up within the receive's 3 s.
+      const pid = gun.open('127.0.0.1', port, { retry: 1, retryTimeout: 60_000 });
+      const ref = monitor('process', pid);
+      const down = await receive([['DOWN', ref, 'process', pid, _]], T);
+      assert.deepEqual(down[4], ['shutdown', 'econnrefused']);
+      // With two retries the second waits the minute: still alive after the first two attempts.
+      const waiting = gun.open('127.0.0.1', port, { retry: 2, retryTimeout: 60_000 });
+      await sleep(200);
+      assert.equal(isAlive(waiting), true);
+      gun.close(waiting);
     }));
 
   it('connectTimeout bounds each attempt', () =>

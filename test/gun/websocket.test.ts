@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as gun from '../../src/gun/index.js';
 import { _, flush, monitor, receive, run, sleep } from '../../src/runtime/index.js';
 import { peerClose, upgraded } from '../helpers/gun.js';
-import { startServer, type TestServer } from '../helpers/servers.js';
+import { startMuteServer, startServer, type TestServer } from '../helpers/servers.js';
 
 const T = 2000;
 let server: TestServer;
@@ -83,6 +83,25 @@ describe('Gun WebSocket upgrade (classic)', () => {
       const pid2 = await upgradedHere('/proto', undefined, { protocols: ['other', 'mychat'] });
       assert.equal(server.sockets.at(-1)?.protocol, 'mychat');
       gun.close(pid2);
+    }));
+
+  it('a server that chooses a subprotocol nobody offered fails the upgrade with gun_error', () =>
+    run(async () => {
+      const mute = await startMuteServer('evil');
+      try {
+        const pid = gun.open('127.0.0.1', mute.port, { retry: 0 });
+        const ref = monitor('process', pid);
+        gun.wsUpgrade(pid, '/', [['sec-websocket-protocol', 'mychat']]);
+        assert.deepEqual(await receive([['gun_error', pid, _]], T), [
+          'gun_error',
+          pid,
+          ['closed', 'Server sent a subprotocol that was not offered: evil'],
+        ]);
+        await receive([['DOWN', ref, 'process', pid, _]], T);
+        assert.deepEqual(flush(), []);
+      } finally {
+        await mute.close();
+      }
     }));
 
   it('wsSend before an upgrade gives [gun_error, pid, [badstate, _]]', () =>
@@ -245,6 +264,33 @@ describe('Gun WebSocket frames (classic)', () => {
         [...first, ...rest].map((m) => (m as [string, unknown, [string, string]])[2][1]),
         ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'],
       );
+      gun.close(pid);
+    }));
+
+  it('flow control and keepalive: a paused reader is not taken for a dead peer, and no frame is lost', () =>
+    run(async () => {
+      const pid = await upgradedHere('/sink', undefined, { flow: 10, keepalive: 100 });
+      const peer = server.sockets.at(-1);
+      const total = 20_000;
+      const payload = 'x'.repeat(100);
+      for (let i = 0; i < total; i++) peer?.send(`${i} ${payload}`);
+      // The owner is busy for ten keepalive periods without giving credit:
+      // reading stays paused, so the server's pongs cannot be read.
+      await sleep(1000);
+      let next = 0;
+      while (next < total) {
+        const msg = await receive(
+          [
+            ['gun_ws', pid, ['text', _]],
+            ['gun_error', pid, _],
+          ],
+          T,
+        );
+        assert.equal(msg[0], 'gun_ws', `frame ${next}: got ${String(msg[2])}`);
+        assert.equal(String((msg[2] as [string, string])[1]).split(' ')[0], String(next));
+        next++;
+        if (next % 10 === 0) gun.updateFlow(pid, 10);
+      }
       gun.close(pid);
     }));
 
