@@ -2,7 +2,7 @@ import { actor } from './context.js';
 import { BadArgError, ReceiveTimeout } from './errors.js';
 import { setLongTimeout } from './long-timeout.js';
 import type { Taken } from './mailbox.js';
-import type { Matched } from './pattern.js';
+import { _, type Matched } from './pattern.js';
 import { type Proc, TIMED_OUT, type Waiter } from './process.js';
 import { assertTimeout, describe } from './validate.js';
 
@@ -48,8 +48,12 @@ export type Received<Cs extends readonly unknown[]> = Cs[number] extends infer C
  * - On timeout, with `after`: resolves with `after()` if it is a function,
  *   else with `after` itself (Erlang's `after T -> Body`).
  *
- * `clauses` is always a list: `receive([['ping', _]])` waits for one pattern;
- * `receive(['ping', _])` would be two patterns, `'ping'` and `_`.
+ * `clauses` is always a list of clauses: `receive([['ping', _]])` waits for
+ * one tuple pattern; `receive(['ping', 'pong'])` for the atom `'ping'` or
+ * the atom `'pong'`. A list that starts with a bare string and holds a bare
+ * wildcard, matcher, pid, number or object (`receive(['ping', _])`) is the
+ * outer list forgotten, and is refused with BadArgError; so is a clause
+ * after `_`, which could never match.
  */
 export function receive<const Cs extends readonly unknown[]>(clauses: Cs, timeoutMs?: number): Promise<Received<Cs>>;
 export function receive<const Cs extends readonly unknown[], A>(
@@ -117,25 +121,58 @@ function receiveIn(
   );
 }
 
-/** The patterns of `clauses`; the same array when there are no handlers. */
+/**
+ * The patterns of `clauses`; the same array when there are no handlers.
+ * Refuses the two clause lists that cannot mean what they say:
+ * - a clause after one that matches every message (`_`) can never match
+ *   (Erlang's compiler warns of it);
+ * - a list that starts with a bare string and holds a bare clause that is
+ *   neither a string nor a tuple (a wildcard, a matcher, a pid, a number, an
+ *   object) reads as a tuple pattern that lost its outer brackets:
+ *   `receive(['ping', pid, _])` would otherwise take any message at all.
+ *   Written as meant, it is `receive([['ping', pid, _]])`; separate clauses
+ *   of those kinds say so with `on()`.
+ */
 function patternsOf(clauses: readonly unknown[]): readonly unknown[] {
   if (!Array.isArray(clauses)) {
     throw new BadArgError('receive', 'clauses', `expected an array of patterns, got ${describe(clauses)}`);
   }
+  const n = clauses.length;
+  const tagged = n > 1 && typeof clauses[0] === 'string';
   let patterns: unknown[] | undefined;
-  for (let i = 0; i < clauses.length; i++) {
+  for (let i = 0; i < n; i++) {
     const c: unknown = clauses[i];
+    let pattern: unknown;
     if (c instanceof Clause) {
       patterns ??= clauses.slice(0, i);
-      patterns.push(c.pattern);
+      pattern = c.pattern;
     } else {
       if (typeof c === 'function') {
         throw new BadArgError('receive', 'clauses', 'a function is not a pattern; use guard(fn) or on(pattern, fn)');
       }
-      patterns?.push(c);
+      if (tagged && typeof c !== 'string' && !Array.isArray(c)) throw untupled(clauses, i);
+      pattern = c;
     }
+    if (pattern === _ && i < n - 1) {
+      throw new BadArgError(
+        'receive',
+        `clauses[${i + 1}]`,
+        `can never match: clauses[${i}] is _, which matches every message before it; put it last`,
+      );
+    }
+    patterns?.push(pattern);
   }
   return patterns ?? clauses;
+}
+
+function untupled(clauses: readonly unknown[], i: number): BadArgError {
+  const shown = clauses.map((c) => (typeof c === 'string' ? `'${c}'` : c === _ ? '_' : describe(c))).join(', ');
+  return new BadArgError(
+    'receive',
+    `clauses[${i}]`,
+    `[${shown}] reads as one tuple pattern without its outer list, and would take any message; ` +
+      `write receive([[${shown}]]) for that pattern, or wrap separate clauses with on()`,
+  );
 }
 
 /** What a matched clause yields: its handler's result, or the message for a bare pattern. */

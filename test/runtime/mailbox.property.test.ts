@@ -47,6 +47,11 @@ const patternArb: fc.Arbitrary<PatternSpec> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'even' as const }) },
 );
 
+/** A clause list receive accepts: nothing after a catch-all `_`, which could never match. */
+const clauseListArb: fc.Arbitrary<PatternSpec[]> = fc
+  .array(patternArb, { minLength: 1, maxLength: 3 })
+  .map((ps) => ps.slice(0, ps.findIndex((p) => p.kind === 'any') + 1 || ps.length));
+
 type Op =
   | { op: 'send'; msg: Msg }
   | { op: 'receive'; patterns: PatternSpec[] }
@@ -58,7 +63,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       op: fc.constant('timed' as const),
-      patterns: fc.array(patternArb, { minLength: 1, maxLength: 3 }),
+      patterns: clauseListArb,
       timeoutMs: fc.integer({ min: 1, max: 3 }),
     }),
   },
@@ -67,14 +72,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       op: fc.constant('receive' as const),
-      patterns: fc.array(patternArb, { minLength: 1, maxLength: 3 }),
+      patterns: clauseListArb,
     }),
   },
   {
     weight: 1,
     arbitrary: fc.record({
       op: fc.constant('wait' as const),
-      patterns: fc.array(patternArb, { minLength: 1, maxLength: 3 }),
+      patterns: clauseListArb,
       arrivals: fc.array(msgArb, { maxLength: 5 }),
     }),
   },
@@ -153,7 +158,10 @@ async function runProgram(ops: Op[]): Promise<void> {
         // unique 'end' message, with a last pattern for it, unblocks the
         // receive if nothing else matched. Both sides see it, so it changes
         // nothing about which message wins.
-        const patterns: PatternSpec[] = [...op.patterns, { kind: 'literal', value: END }];
+        // (After a catch-all the extra pattern could never match, and
+        // receive refuses it: the catch-all takes 'end' itself then.)
+        const catchAll = op.patterns.at(-1)?.kind === 'any';
+        const patterns: PatternSpec[] = catchAll ? op.patterns : [...op.patterns, { kind: 'literal', value: END }];
         const clauses = patterns.map((p, k) => on(toPattern(p), (m) => [m, k] as const));
         const arrivals = [...op.arrivals, END];
         spawn(() => {
