@@ -16,9 +16,21 @@ export function isToken(value: unknown): value is string {
 }
 
 /**
+ * What a header value may hold (RFC 9110 §5.5: field-value is field-vchar =
+ * VCHAR / obs-text, with SP and HTAB between): HTAB, SP, visible ASCII and
+ * the octets 0x80-0xFF. Node writes header values as Latin-1, one octet per
+ * character, and refuses anything else (ERR_INVALID_CHAR) from inside the
+ * connection, where it can only become an error message: so every other
+ * control character (CR, LF and NUL above all: header injection), DEL, and
+ * any character above U+00FF is refused here, at the call. The same class
+ * as Node's own check.
+ */
+const BAD_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
  * Validates and normalizes headers: names lower-cased; a name that is not
- * an HTTP token, or a value holding CR, LF or NUL (header injection), is
- * refused with BadArgError.
+ * an HTTP token, or a value with a character a header value may not hold
+ * (above), is refused with BadArgError naming the header.
  */
 export function normalizeHeaders(fn: string, input: unknown): Headers {
   if (input === undefined) return [];
@@ -44,11 +56,23 @@ export function normalizeHeaders(fn: string, input: unknown): Headers {
     if (typeof value !== 'string') {
       throw new BadArgError(fn, 'headers', `the value of '${name}' must be a string, got ${describe(value)}`);
     }
-    if (/[\r\n\0]/.test(value)) {
-      throw new BadArgError(fn, 'headers', `the value of '${name}' contains CR, LF or NUL (header injection refused)`);
+    const bad = value.search(BAD_VALUE_CHAR);
+    if (bad >= 0) {
+      throw new BadArgError(
+        fn,
+        'headers',
+        `the value of '${name}' holds ${codePoint(value, bad)} at index ${bad}: a header value may hold only ` +
+          'SP, HTAB, visible ASCII and U+0080-U+00FF (RFC 9110 §5.5); CR, LF, NUL and other control ' +
+          'characters are refused (header injection)',
+      );
     }
     return [name.toLowerCase(), value];
   });
+}
+
+/** `U+000D` for the character at `index` of `s`: how messages show a refused character. */
+export function codePoint(s: string, index: number): string {
+  return `U+${(s.codePointAt(index) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /** Headers of a Node response (`rawHeaders`) as lower-cased pairs. */
