@@ -8,7 +8,7 @@ import { describe } from '../runtime/validate.js';
 import { type Call, type Control, connectionProcess } from './connection.js';
 import { classic } from './dialect.js';
 import { type OutgoingFrame, toWireFrames } from './frames.js';
-import { type HeadersInput, normalizeHeaders } from './headers.js';
+import { codePoint, type HeadersInput, normalizeHeaders } from './headers.js';
 import { type OpenOptions, resolveOptions, resolveWsOptions, WS_DEFAULTS, type WsOptions } from './options.js';
 
 /**
@@ -52,18 +52,52 @@ export function open(host: string, port: number, opts?: OpenOptions): ConnPid {
  */
 export function wsUpgrade(pid: ConnPid, path: string, headers?: HeadersInput, wsOpts?: WsOptions): void {
   const conn = connection('wsUpgrade', pid);
-  if (typeof path !== 'string' || !path.startsWith('/') || /[\s\0]/.test(path)) {
-    throw new BadArgError(
-      'wsUpgrade',
-      'path',
-      `expected a path starting with '/' and without spaces or CR/LF, got ${describe(path)}`,
-    );
-  }
+  checkPath('wsUpgrade', path);
   const pairs = normalizeHeaders('wsUpgrade', headers);
   // Checked here so a bad option fails at the call; the connection merges it with its defaults.
   resolveWsOptions('wsUpgrade', 'wsOpts', wsOpts, WS_DEFAULTS);
 
   send(conn, ['$gun_call', 'ws_upgrade', [makeRef(), path, pairs, wsOpts]]);
+}
+
+/**
+ * A request target in origin-form (RFC 9112 §3.2.1): `absolute-path [ "?"
+ * query ]`, of RFC 3986 characters: unreserved, sub-delims, `:`, `@`, `/`,
+ * `?` in the query, and `%XX` escapes. Anything else is refused at the call:
+ * - a fragment (`#`): never part of a request; ws throws on it;
+ * - space, control characters: they would break the request line (Node's
+ *   http client refuses them too, ERR_UNESCAPED_CHARACTERS);
+ * - raw non-ASCII: Node's http client would send it as Latin-1, the WHATWG
+ *   URL parser ws uses as UTF-8 escapes: percent-encode it yourself;
+ * - `"`, `<`, `>`, `\`, `^`, backquote, `{`, `|`, `}`, `[`, `]`, and a `%`
+ *   not starting an escape: not RFC 3986, and the URL parser would silently
+ *   rewrite some (`\` to `/`, `{` to `%7B`).
+ * Gun checks nothing (its Path is iodata written into the request line), so
+ * this is stricter than Gun, on purpose: a target is sent as given or
+ * refused. Three rewrites by the URL parser remain, harmless in practice:
+ * dot segments are removed (`/a/../b` is sent as `/b`, RFC 3986 §6.2.2.3),
+ * `'` in the query is sent as `%27`, and an empty query (`/p?`) as none.
+ */
+const ORIGIN_FORM = /^\/(?:[\w\-.~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(?:\?(?:[\w\-.~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?/;
+
+function checkPath(fn: string, path: unknown): asserts path is string {
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new BadArgError(fn, 'path', `expected a path starting with '/', got ${describe(path)}`);
+  }
+  const valid = (ORIGIN_FORM.exec(path) as RegExpExecArray)[0].length;
+  if (valid === path.length) return;
+  const c = path[valid];
+  const why =
+    c === '#'
+      ? `'#' at index ${valid} starts a fragment, which is never sent: drop it, or write '#' as %23`
+      : c === '%'
+        ? `'%' at index ${valid} does not start a %XX escape: write '%' as %25`
+        : `${codePoint(path, valid)} at index ${valid} must be percent-encoded (encodeURIComponent does it for a segment or a query value)`;
+  throw new BadArgError(
+    fn,
+    'path',
+    `${describe(path)} is not a request target ('/path?query', RFC 9112 §3.2.1): ${why}`,
+  );
 }
 
 /**

@@ -127,6 +127,38 @@ describe('Gun misuse: clear errors at the call, the connection unharmed', () => 
   // connection (ws or Node's http client threw: a crash, later an
   // internal_error) or reached the server changed: now refused at the call.
 
+  it('a path that is not an origin-form request target is refused at the call; a legal one is sent as given', () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+      const bad: Array<[string, RegExp]> = [
+        ['/echo#frag', /'#' at index 5 starts a fragment/],
+        ['/#', /fragment/],
+        ['/a?b#c', /fragment/],
+        ['/a\tb', /U\+0009 at index 2 must be percent-encoded/],
+        ['/a\x00', /U\+0000/],
+        ['/a\x7f', /U\+007F/],
+        ['/caf\u00e9', /U\+00E9 at index 4/],
+        ['/\u{1f600}', /U\+1F600/],
+        ['/a?b c', /U\+0020/],
+        ['/{x}', /U\+007B/],
+        ['/a\\b', /U\+005C/],
+        ['/a?x[]=1', /U\+005B/],
+        ['/%zz', /'%' at index 1 does not start a %XX escape/],
+        ['/a?%4', /%XX escape/],
+      ];
+      for (const [path, message] of bad) {
+        assert.throws(() => gun.wsUpgrade(pid, path), BadArgError);
+        assert.throws(() => gun.wsUpgrade(pid, path), message);
+      }
+      // Every RFC 3986 character a target may hold reaches the server unchanged.
+      const legal = "/sink/a-b.c_d~e!$&'()*+,;=:@%41%c3%A9//x?q=1&r=/p?s:@!$()*+,;=%20";
+      gun.wsUpgrade(pid, legal);
+      assert.deepEqual(await receive([['gun_ws_upgrade', pid, _]], T), ['gun_ws_upgrade', pid, 'ok']);
+      assert.equal(server.requests.at(-1)?.path, legal);
+      assert.deepEqual(flush(), []);
+      gun.close(pid);
+    }));
+
   it('a header value with a control character, DEL or a character above U+00FF is refused, naming the header', () =>
     run(async () => {
       const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
