@@ -8,7 +8,7 @@ import { describe } from '../runtime/validate.js';
 import { type Call, type Control, connectionProcess } from './connection.js';
 import { classic } from './dialect.js';
 import { type OutgoingFrame, toWireFrames } from './frames.js';
-import { codePoint, type HeadersInput, normalizeHeaders } from './headers.js';
+import { codePoint, type HeadersInput, headerSubprotocols, normalizeHeaders } from './headers.js';
 import { type OpenOptions, resolveOptions, resolveWsOptions, WS_DEFAULTS, type WsOptions } from './options.js';
 
 /**
@@ -54,6 +54,11 @@ export function wsUpgrade(pid: ConnPid, path: string, headers?: HeadersInput, ws
   const conn = connection('wsUpgrade', pid);
   checkPath('wsUpgrade', path);
   const pairs = normalizeHeaders('wsUpgrade', headers);
+  // Subprotocols come from `wsOpts.protocols` and from `sec-websocket-protocol`
+  // (Gun itself sends both). Within each, a name that is not a token or is
+  // given twice is refused here; a name in both is legal, and the connection
+  // offers it once (events.ts merges the two lists).
+  headerSubprotocols('wsUpgrade', pairs);
   // Checked here so a bad option fails at the call; the connection merges it with its defaults.
   resolveWsOptions('wsUpgrade', 'wsOpts', wsOpts, WS_DEFAULTS);
 

@@ -75,6 +75,45 @@ export function codePoint(s: string, index: number): string {
   return `U+${(s.codePointAt(index) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+/** The header that offers subprotocols. */
+const SUBPROTOCOL = 'sec-websocket-protocol';
+/** Optional whitespace around list elements (RFC 9110 §5.6.3): SP and HTAB, nothing else. */
+const OWS_EDGES = /^[ \t]+|[ \t]+$/g;
+
+/**
+ * The subprotocols offered by `sec-websocket-protocol` headers, in order.
+ * Its value is a comma-separated list of tokens (RFC 6455 §4.1, `1#token`),
+ * so `'a, b'` offers two names; several lines of it make one list (RFC 9110
+ * §5.3). Empty elements are skipped, as RFC 9110 §5.6.1.2 asks of a
+ * recipient. A name that is not a token (`'a b'`) is refused: it names no
+ * subprotocol, and the server would refuse the whole offer (ws, given it as
+ * a subprotocol, throws inside the connection). A name offered twice is
+ * refused too: it means nothing. (A name in both this header and
+ * `wsOpts.protocols` is legal: the connection offers it once.)
+ */
+export function headerSubprotocols(fn: string, headers: Headers): string[] {
+  const names: string[] = [];
+  for (const [name, value] of headers) {
+    if (name !== SUBPROTOCOL) continue;
+    for (const element of value.split(',')) {
+      const p = element.replace(OWS_EDGES, '');
+      if (p === '') continue;
+      if (!isToken(p)) {
+        throw new BadArgError(
+          fn,
+          'headers',
+          `${describe(p)} in ${SUBPROTOCOL} is not a subprotocol name (an HTTP token, without spaces or separators); separate names with commas`,
+        );
+      }
+      if (names.includes(p)) {
+        throw new BadArgError(fn, 'headers', `subprotocol ${describe(p)} is offered twice in ${SUBPROTOCOL}`);
+      }
+      names.push(p);
+    }
+  }
+  return names;
+}
+
 /** Headers of a Node response (`rawHeaders`) as lower-cased pairs. */
 export function headerPairs(raw: readonly string[]): Headers {
   const out: Headers = [];

@@ -118,6 +118,9 @@ export function resolveWsOptions(fn: string, name: string, value: unknown, base:
   if (!Array.isArray(protocols) || !protocols.every(isToken)) {
     throw new BadArgError(fn, `${name}.protocols`, 'expected an array of subprotocol names (HTTP tokens)');
   }
+  // Offering a name twice means nothing, and ws refuses it from inside the connection.
+  const twice = protocols.find((p, i) => protocols.indexOf(p) !== i);
+  if (twice !== undefined) throw new BadArgError(fn, `${name}.protocols`, `subprotocol '${twice}' is listed twice`);
   const flow = o.flow ?? base.flow;
   if (typeof flow !== 'number' || !(flow === Infinity || (Number.isInteger(flow) && flow > 0))) {
     throw new BadArgError(

@@ -159,6 +159,59 @@ describe('Gun misuse: clear errors at the call, the connection unharmed', () => 
       gun.close(pid);
     }));
 
+  it('a subprotocol given twice in wsOpts.protocols or in sec-websocket-protocol is refused at the call', () =>
+    run(async () => {
+      assert.throws(
+        () => gun.open('127.0.0.1', server.port, { wsOpts: { protocols: ['a', 'b', 'a'] } }),
+        /'opts\.wsOpts\.protocols'.*'a' is listed twice/,
+      );
+      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+      const bad: Array<[gun.HeadersInput | undefined, gun.WsOptions | undefined, RegExp]> = [
+        [undefined, { protocols: ['mychat', 'mychat'] }, /'wsOpts\.protocols'.*'mychat' is listed twice/],
+        [{ 'sec-websocket-protocol': 'mychat, mychat' }, undefined, /'mychat' is offered twice/],
+        [[['sec-websocket-protocol', 'a,b,,a']], undefined, /'a' is offered twice/],
+        [
+          [
+            ['sec-websocket-protocol', 'mychat'],
+            ['Sec-WebSocket-Protocol', 'mychat'],
+          ],
+          undefined,
+          /'mychat' is offered twice/,
+        ],
+      ];
+      for (const [headers, wsOpts, message] of bad) {
+        assert.throws(() => gun.wsUpgrade(pid, '/echo', headers, wsOpts), BadArgError);
+        assert.throws(() => gun.wsUpgrade(pid, '/echo', headers, wsOpts), message);
+      }
+      gun.wsUpgrade(pid, '/echo');
+      assert.deepEqual(await receive([['gun_ws_upgrade', pid, _]], T), ['gun_ws_upgrade', pid, 'ok']);
+      gun.close(pid);
+    }));
+
+  it('a subprotocol given in both sec-websocket-protocol and wsOpts.protocols is offered once, and the upgrade succeeds', () =>
+    run(async () => {
+      /** The subprotocols the server saw offered in the newest upgrade request. */
+      const offered = () =>
+        String(server.requests.at(-1)?.headers['sec-websocket-protocol'])
+          .split(',')
+          .map((p) => p.trim());
+      // In the header and in this upgrade's options.
+      let pid = await upgraded(server.port, { retry: 0 }, '/echo', [['sec-websocket-protocol', 'mychat']], {
+        protocols: ['mychat'],
+      });
+      assert.deepEqual(offered(), ['mychat']);
+      gun.close(pid);
+      // In the header and in the connection's options, among others.
+      pid = await upgraded(server.port, { retry: 0, wsOpts: { protocols: ['mychat', 'v2'] } }, '/echo', {
+        'sec-websocket-protocol': 'other, mychat',
+      });
+      assert.deepEqual(offered().sort(), ['mychat', 'other', 'v2']);
+      // The upgraded connection works.
+      gun.wsSend(pid, ['text', 'hi']);
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', 'hi']]);
+      gun.close(pid);
+    }));
+
   it('a header value with a control character, DEL or a character above U+00FF is refused, naming the header', () =>
     run(async () => {
       const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
@@ -180,6 +233,27 @@ describe('Gun misuse: clear errors at the call, the connection unharmed', () => 
       gun.wsUpgrade(pid, '/echo', { 'x-latin': 'caf\u00e9\tand \u00ff' });
       assert.deepEqual(await receive([['gun_ws_upgrade', pid, _]], T), ['gun_ws_upgrade', pid, 'ok']);
       assert.equal(server.requests.at(-1)?.headers['x-latin'], 'caf\u00e9\tand \u00ff');
+      gun.close(pid);
+    }));
+
+  it("a sec-websocket-protocol value that is not a comma-separated list of tokens is refused; 'a, b' is two names", () =>
+    run(async () => {
+      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+      for (const value of ['a b', 'mychat, my chat', 'chat;q=1', '"chat"', 'a/b', 'caf\u00e9', 'chat\u00a0']) {
+        assert.throws(() => gun.wsUpgrade(pid, '/echo', { 'sec-websocket-protocol': value }), BadArgError);
+        assert.throws(
+          () => gun.wsUpgrade(pid, '/echo', { 'sec-websocket-protocol': value }),
+          /in sec-websocket-protocol is not a subprotocol name/,
+        );
+      }
+      // Optional whitespace and empty elements around the commas are fine.
+      gun.wsUpgrade(pid, '/echo', { 'sec-websocket-protocol': ' other ,\t, mychat ' });
+      assert.deepEqual(await receive([['gun_ws_upgrade', pid, _]], T), ['gun_ws_upgrade', pid, 'ok']);
+      const offered = String(server.requests.at(-1)?.headers['sec-websocket-protocol']);
+      assert.deepEqual(
+        offered.split(',').map((p) => p.trim()),
+        ['other', 'mychat'],
+      );
       gun.close(pid);
     }));
 });
