@@ -106,7 +106,10 @@ function toWireFrame(fn: string, frame: unknown, where: string): WireFrame {
     case 'text': {
       if (frame.length !== 2) throw notAFrame(fn, where, frame);
       const data = payload(fn, where, a, 'text');
-      if (!isUtf8(data)) throw new BadArgError(fn, where, 'a text frame must be valid UTF-8 (send bytes as binary)');
+      // A string was checked by payload(): well-formed, so its UTF-8 is valid.
+      if (typeof a !== 'string' && !isUtf8(data)) {
+        throw new BadArgError(fn, where, 'a text frame must be valid UTF-8 (send bytes as binary)');
+      }
       return { kind, data };
     }
     case 'binary':
@@ -130,7 +133,9 @@ function toWireFrame(fn: string, frame: unknown, where: string): WireFrame {
         );
       }
       const reason = b === undefined ? Buffer.alloc(0) : payload(fn, where, b, 'close reason');
-      if (!isUtf8(reason)) throw new BadArgError(fn, where, 'a close reason must be valid UTF-8');
+      if (typeof b !== 'string' && !isUtf8(reason)) {
+        throw new BadArgError(fn, where, 'a close reason must be valid UTF-8');
+      }
       return { kind, code: a, reason: controlPayload(fn, where, reason, 2) };
     }
     default:
@@ -138,8 +143,29 @@ function toWireFrame(fn: string, frame: unknown, where: string): WireFrame {
   }
 }
 
+/**
+ * A string payload is sent as UTF-8, which only well-formed Unicode has:
+ * `Buffer.from` would silently turn a lone surrogate ('\ud800') into U+FFFD,
+ * so such a string is refused, as invalid UTF-8 in a Buffer is. Checked on
+ * the string, which is then encoded once and its bytes not checked again:
+ * `isWellFormed` (ES2024, in V8 since Node 20.0; not in the ES2023 lib we
+ * compile against) answers at once for a one-byte string, the usual text.
+ * Measured on Node 20 against encoding then `isUtf8`: about a fifth faster
+ * for ASCII text, about a tenth slower for long text beyond Latin-1.
+ */
+const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
 function payload(fn: string, where: string, value: unknown, what: string): Buffer {
-  if (typeof value === 'string') return Buffer.from(value);
+  if (typeof value === 'string') {
+    if (!isWellFormed(value)) {
+      throw new BadArgError(
+        fn,
+        where,
+        `the ${what} payload is not well-formed Unicode: it holds a lone surrogate, which has no UTF-8 form`,
+      );
+    }
+    return Buffer.from(value);
+  }
   if (Buffer.isBuffer(value)) return value;
   throw new BadArgError(fn, where, `the ${what} payload must be a string or a Buffer, got ${describe(value)}`);
 }

@@ -256,4 +256,33 @@ describe('Gun misuse: clear errors at the call, the connection unharmed', () => 
       );
       gun.close(pid);
     }));
+
+  it('a string payload that is not well-formed Unicode (a lone surrogate) is refused, not sent as U+FFFD', () =>
+    run(async () => {
+      const pid = await upgraded(server.port, { retry: 0 }, '/echo');
+      const bad: Array<[unknown, RegExp]> = [
+        [['text', 'a\ud800b'], /text payload is not well-formed Unicode/],
+        [['text', '\udc00'], /not well-formed/],
+        [['text', 'end\ud83d'], /not well-formed/],
+        [['close', 1000, 'bye\udfff'], /close reason payload is not well-formed/],
+        [['ping', '\ud800'], /ping payload is not well-formed/],
+        [
+          [
+            ['text', 'ok'],
+            ['text', 'x\ud800'],
+          ],
+          /frames\[1\]/,
+        ],
+      ];
+      for (const [frame, message] of bad) {
+        assert.throws(() => gun.wsSend(pid, frame as gun.OutgoingFrame), BadArgError);
+        assert.throws(() => gun.wsSend(pid, frame as gun.OutgoingFrame), message);
+      }
+      // A surrogate pair, and U+FFFD itself, are well-formed: sent and echoed as given.
+      const text = 'smile \u{1f600} \ufffd caf\u00e9';
+      gun.wsSend(pid, ['text', text]);
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['text', text]]);
+      gun.wsSend(pid, ['close', 1000, '\u{1f600}']);
+      assert.deepEqual(await receive([['gun_ws', pid, _]], T), ['gun_ws', pid, ['close', 1000, '\u{1f600}']]);
+    }));
 });
