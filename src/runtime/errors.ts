@@ -1,3 +1,5 @@
+import type { Pid } from './ids.js';
+
 /**
  * The errors the runtime throws. Each is a class so callers can tell them
  * apart with `instanceof`, and each carries the Erlang term it stands for.
@@ -63,6 +65,23 @@ export class ReceiveTimeout extends ProcessExit {
   override readonly name = 'ReceiveTimeout';
   constructor(readonly timeoutMs: number) {
     super('timeout', `receive timed out after ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Thrown by `link(pid)` when `pid` is not alive and the caller does not trap
+ * exits. Erlang's `link/1` raises `noproc` as an ordinary exception there:
+ * `catch link(Dead)` returns and the process goes on; uncaught, the process
+ * exits with reason `'noproc'`. (A caller that traps exits gets
+ * `['EXIT', pid, 'noproc']` instead, and `link` returns true.)
+ */
+export class NoProcError extends ProcessExit {
+  override readonly name = 'NoProcError';
+  constructor(
+    /** The pid that was not alive. */
+    readonly pid: Pid,
+  ) {
+    super('noproc', `link: ${pid} is not alive (noproc)`);
   }
 }
 

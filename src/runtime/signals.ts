@@ -1,5 +1,5 @@
 import { actor, unwind } from './context.js';
-import { BadArgError, ProcessExit } from './errors.js';
+import { BadArgError, NoProcError, ProcessExit } from './errors.js';
 import { Pid, Ref } from './ids.js';
 import { exitSignal, type Proc, procOf } from './process.js';
 import { names } from './registry-table.js';
@@ -10,7 +10,7 @@ import { assertPid, describe } from './validate.js';
 
 /**
  * A dead process cannot go on: when something the running process just did
- * killed it (a `'noproc'` link, an exit signal to itself), unwind its code.
+ * killed it (an exit signal to itself), unwind its code.
  */
 function unwindIfDead(me: Proc): void {
   if (!me.alive) unwind(me);
@@ -18,19 +18,18 @@ function unwindIfDead(me: Proc): void {
 
 /**
  * Links the running process to `pid`, both ways. Linking to a dead process
- * sends the caller an exit signal with reason `'noproc'`: an `'EXIT'` message
- * if it traps exits, else its death.
+ * is Erlang's `noproc`: a caller that traps exits gets
+ * `['EXIT', pid, 'noproc']` and `link` returns true; any other caller gets a
+ * `NoProcError` thrown, an ordinary exception as in Erlang (`catch link(Dead)`
+ * goes on), which, uncaught, ends the process with reason `'noproc'`.
  */
 export function link(pid: Pid): true {
   assertPid('link', 'pid', pid);
   const me = actor();
   const target = procOf(pid);
-  if (target.alive) {
-    addLink(me, target);
-  } else {
-    exitSignal(me, pid, 'noproc', true);
-    unwindIfDead(me);
-  }
+  if (target.alive) addLink(me, target);
+  else if (me.trapExit) me.deliver(['EXIT', pid, 'noproc']);
+  else throw new NoProcError(pid);
   return true;
 }
 

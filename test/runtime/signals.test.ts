@@ -9,6 +9,7 @@ import {
   isAlive,
   link,
   monitor,
+  NoProcError,
   type Pid,
   ProcessExit,
   processFlag,
@@ -86,20 +87,42 @@ describe('links', () => {
       assert.deepEqual(await receive([['EXIT', b, _]]), ['EXIT', b, 'bad']);
     }));
 
-  it('linking to a dead pid gives noproc: a message when trapping, death otherwise', () =>
+  it('linking to a dead pid gives noproc: a message when trapping, NoProcError otherwise', () =>
     run(async () => {
       const dead = spawn(() => undefined);
       await sleep(1);
       const trapping = await run(() => {
         processFlag('trap_exit', true);
-        link(dead);
+        assert.equal(link(dead), true);
         return receive([['EXIT', dead, _]], 0);
       });
       assert.deepEqual(trapping, ['EXIT', dead, 'noproc']);
+      // Uncaught, the NoProcError ends the process with reason 'noproc'.
       await assert.rejects(
         run(() => link(dead)),
-        (e: unknown) => e instanceof ProcessExit && e.reason === 'noproc',
+        (e: unknown) => e instanceof NoProcError && e.reason === 'noproc' && e.pid === dead,
       );
+      const [pid, ref] = spawnMonitor(() => link(dead));
+      assert.deepEqual(await receive([['DOWN', ref, _, _, _]]), ['DOWN', ref, 'process', pid, 'noproc']);
+    }));
+
+  it('a caught NoProcError from link leaves the process alive, as catch link(Dead) in Erlang', () =>
+    run(async () => {
+      const dead = spawn(() => undefined);
+      await sleep(1);
+      const outcome = await run(async () => {
+        let caught: unknown;
+        try {
+          link(dead);
+        } catch (e) {
+          caught = e;
+        }
+        assert.ok(caught instanceof NoProcError, `expected NoProcError, got ${String(caught)}`);
+        assert.equal(isAlive(self()), true);
+        send(self(), 'still here');
+        return receive(['still here']);
+      });
+      assert.equal(outcome, 'still here');
     }));
 
   it('unlink removes the link both ways', () =>
