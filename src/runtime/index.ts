@@ -5,7 +5,7 @@
 export { BadArgError, NoProcError, ProcessExit, ReceiveTimeout } from './errors.js';
 export { ErlangList, formatTerm } from './format.js';
 export { makeRef, Pid, Ref } from './ids.js';
-export { isAlive, type ProcessInfo, processes, processInfo, self, selfSignal } from './info.js';
+export { isAlive, node, type ProcessInfo, processes, processInfo, self, selfSignal } from './info.js';
 export { configure, type MessageMode, type RuntimeOptions } from './isolation.js';
 export { type CrashReport, consoleLogger, type Logger, setLogger } from './logger.js';
 export {

@@ -11,6 +11,15 @@ export function self<M = unknown>(): Pid<M> {
 }
 
 /**
+ * The name of this node, as Erlang's `node/0`: `'nonode@nohost'`, the name
+ * of an Erlang node that is not distributed. Monitors taken by registered
+ * name report `[name, node()]` in their DOWN message, as Erlang's `{Name, Node}`.
+ */
+export function node(): string {
+  return 'nonode@nohost';
+}
+
+/**
  * The running process's AbortSignal: it aborts when the process dies, with a
  * `ProcessExit` as its reason. Hand it to timers, fetches and sockets the
  * process owns so they stop with it.

@@ -34,6 +34,7 @@ class Extras {
   links: Set<Proc> | undefined = undefined;
   monitors: Map<Ref, Proc> | undefined = undefined;
   watchers: Map<Ref, Proc> | undefined = undefined;
+  watchedAs: Map<Ref, readonly [name: string, node: string]> | undefined = undefined;
   timers: Set<Ref> | undefined = undefined;
   name: string | undefined = undefined;
   onExit: ((reason: unknown) => void) | undefined = undefined;
@@ -82,6 +83,18 @@ export class Proc {
   }
   set watchers(value: Map<Ref, Proc> | undefined) {
     this.more.watchers = value;
+  }
+
+  /**
+   * Monitors on this process taken by registered name: ref → `[name, node]`,
+   * which their DOWN reports instead of the pid, as Erlang's does. Only
+   * name monitors are listed, so a pid monitor costs nothing more.
+   */
+  get watchedAs(): Map<Ref, readonly [name: string, node: string]> | undefined {
+    return this.extras?.watchedAs;
+  }
+  set watchedAs(value: Map<Ref, readonly [name: string, node: string]> | undefined) {
+    this.more.watchedAs = value;
   }
 
   /** Timers whose destination is this process; cancelled when it dies. */
@@ -164,15 +177,20 @@ export class Proc {
     if (more.timers !== undefined) cancelTimersOf(this);
     more.controller?.abort(ProcessExit.unwinding(reason));
     if (this.monitors !== undefined) {
-      for (const [ref, target] of this.monitors) target.watchers?.delete(ref);
+      for (const [ref, target] of this.monitors) {
+        target.watchers?.delete(ref);
+        target.watchedAs?.delete(ref);
+      }
       this.monitors = undefined;
     }
     if (this.watchers !== undefined) {
       const watchers = this.watchers;
+      const watchedAs = more.watchedAs;
       this.watchers = undefined;
+      more.watchedAs = undefined;
       for (const [ref, watcher] of watchers) {
         watcher.monitors?.delete(ref);
-        watcher.deliver(['DOWN', ref, 'process', this.pid, reason]);
+        watcher.deliver(['DOWN', ref, 'process', watchedAs?.get(ref) ?? this.pid, reason]);
       }
     }
     if (this.links !== undefined) {

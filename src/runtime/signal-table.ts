@@ -22,3 +22,10 @@ export function addMonitor(watcher: Proc, target: Proc, ref: Ref): void {
   watcher.monitors.set(ref, target);
   target.watchers.set(ref, watcher);
 }
+
+/** Removes monitor `ref` of `watcher` on `target`, both ends. */
+export function removeMonitor(watcher: Proc, target: Proc, ref: Ref): void {
+  watcher.monitors?.delete(ref);
+  target.watchers?.delete(ref);
+  target.watchedAs?.delete(ref);
+}

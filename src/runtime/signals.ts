@@ -1,9 +1,10 @@
 import { actor, unwind } from './context.js';
 import { BadArgError, NoProcError, ProcessExit } from './errors.js';
 import { Pid, Ref } from './ids.js';
+import { node } from './info.js';
 import { exitSignal, type Proc, procOf } from './process.js';
 import { names } from './registry-table.js';
-import { addLink, addMonitor, removeLink } from './signal-table.js';
+import { addLink, addMonitor, removeLink, removeMonitor } from './signal-table.js';
 import { assertPid, describe } from './validate.js';
 
 /** Links, monitors and exit signals, as in Erlang's `erlang` module. */
@@ -44,19 +45,32 @@ export function unlink(pid: Pid): true {
  * Monitors a process: when it dies, the caller gets
  * `['DOWN', ref, 'process', pid, reason]`. Monitoring a dead process (or a
  * name that nothing holds) gives that message at once, with reason `'noproc'`.
- * A name is looked up once, now.
+ * A name is looked up once, now; a monitor taken by name reports
+ * `[name, node()]` in its DOWN instead of the pid, whether the name was held
+ * or not, as Erlang's `{Name, Node}`.
  */
 export function monitor(type: 'process', target: Pid | string): Ref {
   if (type !== 'process')
     throw new BadArgError('monitor', 'type', `only 'process' is supported, got ${describe(type)}`);
   const me = actor();
   const ref = new Ref();
-  let proc: Proc | undefined;
-  if (target instanceof Pid) proc = procOf(target);
-  else if (typeof target === 'string') proc = names.get(target);
-  else throw new BadArgError('monitor', 'target', `expected a pid or a registered name, got ${describe(target)}`);
-  if (proc?.alive) addMonitor(me, proc, ref);
-  else me.deliver(['DOWN', ref, 'process', target, 'noproc']);
+  if (target instanceof Pid) {
+    const proc = procOf(target);
+    if (proc.alive) addMonitor(me, proc, ref);
+    else me.deliver(['DOWN', ref, 'process', target, 'noproc']);
+  } else if (typeof target === 'string') {
+    const proc = names.get(target);
+    const id = [target, node()] as const;
+    if (proc?.alive) {
+      addMonitor(me, proc, ref);
+      proc.watchedAs ??= new Map();
+      proc.watchedAs.set(ref, id);
+    } else {
+      me.deliver(['DOWN', ref, 'process', id, 'noproc']);
+    }
+  } else {
+    throw new BadArgError('monitor', 'target', `expected a pid or a registered name, got ${describe(target)}`);
+  }
   return ref;
 }
 
@@ -73,10 +87,7 @@ export function demonitor(ref: Ref, opts?: DemonitorOptions): boolean {
   if (!(ref instanceof Ref)) throw new BadArgError('demonitor', 'ref', `expected a ref, got ${describe(ref)}`);
   const me = actor();
   const target = me.monitors?.get(ref);
-  if (target !== undefined) {
-    me.monitors?.delete(ref);
-    target.watchers?.delete(ref);
-  }
+  if (target !== undefined) removeMonitor(me, target, ref);
   if (opts?.flush === true) {
     me.mailbox?.removeWhere((m) => Array.isArray(m) && m.length === 5 && m[0] === 'DOWN' && m[1] === ref);
   }

@@ -10,6 +10,7 @@ import {
   link,
   monitor,
   NoProcError,
+  node,
   type Pid,
   ProcessExit,
   processFlag,
@@ -253,16 +254,35 @@ describe('monitors', () => {
       const ref = monitor('process', dead);
       assert.deepEqual(await receive([['DOWN', ref, _, _, _]], 0), ['DOWN', ref, 'process', dead, 'noproc']);
       const ref2 = monitor('process', 'nobody_here');
-      assert.deepEqual(await receive([['DOWN', ref2, _, _, _]], 0), ['DOWN', ref2, 'process', 'nobody_here', 'noproc']);
+      // As Erlang's {'DOWN', Ref, process, {nobody_here, nonode@nohost}, noproc}.
+      assert.deepEqual(await receive([['DOWN', ref2, _, _, _]], 0), [
+        'DOWN',
+        ref2,
+        'process',
+        ['nobody_here', 'nonode@nohost'],
+        'noproc',
+      ]);
     }));
 
-  it('monitoring by registered name follows the process that holds it now', () =>
+  it('a monitor by registered name reports [name, node()] in its DOWN, a pid monitor the pid', () =>
     run(async () => {
+      assert.equal(node(), 'nonode@nohost');
       const a = idle();
       register('monitored_by_name', a);
-      const ref = monitor('process', 'monitored_by_name');
+      const byName = monitor('process', 'monitored_by_name');
+      const byPid = monitor('process', a);
+      const dropped = monitor('process', 'monitored_by_name');
+      assert.equal(demonitor(dropped), true);
       exit(a, 'bye');
-      assert.deepEqual(await receive([['DOWN', ref, _, _, _]]), ['DOWN', ref, 'process', a, 'bye']);
+      assert.deepEqual(await receive([['DOWN', byName, _, _, _]]), [
+        'DOWN',
+        byName,
+        'process',
+        ['monitored_by_name', node()],
+        'bye',
+      ]);
+      assert.deepEqual(await receive([['DOWN', byPid, _, _, _]]), ['DOWN', byPid, 'process', a, 'bye']);
+      assert.deepEqual(flush(), []);
     }));
 
   it('demonitor stops the DOWN; with flush it also removes one already queued', () =>
