@@ -9,7 +9,10 @@ import { Pid, Ref } from './ids.js';
  * - a pid or ref matches only that same pid or ref;
  * - an array matches an array of exactly the same length, element by element
  *   (a tuple);
- * - a plain object matches an object that has at least its keys, each matching;
+ * - a plain object matches a plain object (an Erlang map) that has at least
+ *   its keys as its own, each matching; never an array (a tuple), a pid, a
+ *   ref, a Buffer, a Map or a class instance, as Erlang's map patterns match
+ *   only maps;
  * - a Buffer matches a Buffer (or Uint8Array) with the same bytes, as Erlang
  *   matches binaries by value;
  * - `_` matches anything; `anyString`, `anyNumber`, `anyBuffer`, ...,
@@ -119,9 +122,13 @@ export function match(pattern: unknown, value: unknown): boolean {
     return value instanceof Uint8Array && Buffer.compare(pattern, value) === 0;
   }
   if (isPlainObject(pattern)) {
-    if (typeof value !== 'object' || value === null) return false;
+    // Erlang's map pattern matches only a map, and only keys the map holds:
+    // a plain object, with the key as its own (not `toString` from its
+    // prototype). A JavaScript Map is not taken for one: beamish's maps are
+    // plain objects (see formatTerm); use `where(instanceOf(Map), ...)`.
+    if (typeof value !== 'object' || value === null || !isPlainObject(value)) return false;
     for (const key of Object.keys(pattern)) {
-      if (!(key in value)) return false;
+      if (!Object.hasOwn(value, key)) return false;
       if (!match((pattern as Record<string, unknown>)[key], (value as Record<string, unknown>)[key])) return false;
     }
     return true;

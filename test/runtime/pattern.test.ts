@@ -13,7 +13,10 @@ import {
   instanceOf,
   makeRef,
   match,
+  receive,
+  run,
   self,
+  send,
   where,
 } from '../../src/runtime/index.js';
 
@@ -56,6 +59,28 @@ describe('patterns', () => {
     assert.ok(match({ a: { b: _ } }, { a: { b: undefined } }));
     assert.ok(!match({ a: { b: _ } }, { a: {} }));
   });
+
+  it('an object pattern matches only plain objects (Erlang maps), never tuples, pids, refs, Buffers, Maps or instances', () =>
+    run(async () => {
+      class Point {
+        length = 2;
+      }
+      for (const v of [['a', 'b'], self(), makeRef(), Buffer.from('ab'), new Map([['length', 2]]), new Point()]) {
+        assert.ok(!match({}, v), `{} matched ${String(v)}`);
+        assert.ok(!match({ length: 2 }, v), `{ length: 2 } matched ${String(v)}`);
+      }
+      assert.ok(match({}, {}));
+      assert.ok(match({ length: 2 }, { length: 2 }));
+      const bare = Object.create(null) as Record<string, unknown>;
+      bare.length = 2;
+      assert.ok(match({ length: 2 }, bare));
+      // Only keys the object holds itself, as a map holds its keys.
+      assert.ok(!match({ toString: _ }, {}));
+      // In a receive, an object pattern leaves a tuple in the mailbox.
+      send(self(), ['a', 'b']);
+      assert.equal(await receive([{}], 0, 'none'), 'none');
+      assert.deepEqual(await receive([_], 0), ['a', 'b']);
+    }));
 
   it('a wildcard matches anything', () => {
     for (const v of [undefined, null, 0, '', [], {}, Buffer.alloc(0)]) assert.ok(match(_, v));
