@@ -246,10 +246,23 @@ function messageTag(message: unknown): string | undefined {
   return undefined;
 }
 
-/** The index of the first pattern that matches `message`, or -1. */
+/**
+ * The index of the first pattern that matches `message`, or -1.
+ *
+ * A pattern that throws while matching (a getter on the message that throws,
+ * a Proxy, a `where` pattern reading such a property) does not match: in
+ * Erlang a pattern cannot raise and a guard that raises simply fails. Every
+ * match goes through here, the test of a waiting receive inside `send`
+ * included, so a throw caught here can neither make `send` fail nor lose the
+ * message; it stays queued. try/catch costs nothing until something throws.
+ */
 export function firstMatch(patterns: readonly unknown[], message: unknown): number {
   for (let i = 0; i < patterns.length; i++) {
-    if (match(patterns[i], message)) return i;
+    try {
+      if (match(patterns[i], message)) return i;
+    } catch {
+      // Not a match; try the next pattern.
+    }
   }
   return -1;
 }

@@ -18,6 +18,7 @@ import {
   sleep,
   spawn,
   spawnMonitor,
+  where,
 } from '../../src/runtime/index.js';
 
 describe('receive', () => {
@@ -232,5 +233,29 @@ describe('receive', () => {
       send(self(), ['n', 1]);
       const n: number = await receive([on(['n', anyNumber], ([, v]) => v + 1)]);
       assert.equal(n, 2);
+    }));
+
+  it('a pattern that throws while matching does not match: send never throws, and the message stays queued', () =>
+    run(async () => {
+      const bad = {
+        get a(): number {
+          throw new Error('getter');
+        },
+      };
+      const me = self();
+      const receiver = spawn(async () => {
+        const first = await receive([{ a: 1 }, where({ a: _ }, () => true)]);
+        send(me, ['got', first, await receive([_], 0, 'lost')]);
+      });
+      await sleep(1);
+      // The receiver is waiting: its patterns are tried inside this send.
+      assert.doesNotThrow(() => send(receiver, bad));
+      send(receiver, { a: 1 });
+      assert.deepEqual(await receive([['got', _, _]]), ['got', { a: 1 }, bad]);
+      // A mailbox scan skips it too, and a later pattern can still take it.
+      send(self(), bad);
+      send(self(), { a: 1 });
+      assert.deepEqual(await receive([{ a: 1 }], 0), { a: 1 });
+      assert.equal(await receive([on({ a: 1 }, () => 'first'), on(_, () => 'second')], 0), 'second');
     }));
 });
