@@ -77,12 +77,22 @@ export function monitor(type: 'process', target: Pid | string): Ref {
 export interface DemonitorOptions {
   /** Also remove a `['DOWN', ref, ...]` message already in the mailbox. */
   readonly flush?: boolean;
+  /**
+   * Return whether the monitor was found and removed (true), or had fired
+   * or never existed (false), instead of always true.
+   */
+  readonly info?: boolean;
 }
 
 /**
- * Turns a monitor off. Returns true if it was on; false if it had fired or
- * never existed (after `{ flush: true }`, whether a DOWN was removed or not).
+ * Turns a monitor off: Erlang's `demonitor/1,2`. Returns true, whether the
+ * monitor was on, had fired (its DOWN may be queued) or never existed, as
+ * Erlang's does. With `{ info: true }` it returns true if the monitor was
+ * found and removed, false otherwise; with `{ flush: true, info: true }`
+ * false means the monitor had fired, and its DOWN, if queued, is now gone.
  */
+export function demonitor(ref: Ref, opts?: DemonitorOptions & { readonly info?: false }): true;
+export function demonitor(ref: Ref, opts?: DemonitorOptions): boolean;
 export function demonitor(ref: Ref, opts?: DemonitorOptions): boolean {
   if (!(ref instanceof Ref)) throw new BadArgError('demonitor', 'ref', `expected a ref, got ${describe(ref)}`);
   const me = actor();
@@ -91,7 +101,7 @@ export function demonitor(ref: Ref, opts?: DemonitorOptions): boolean {
   if (opts?.flush === true) {
     me.mailbox?.removeWhere((m) => Array.isArray(m) && m.length === 5 && m[0] === 'DOWN' && m[1] === ref);
   }
-  return target !== undefined;
+  return opts?.info === true ? target !== undefined : true;
 }
 
 /**

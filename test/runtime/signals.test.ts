@@ -8,6 +8,7 @@ import {
   flush,
   isAlive,
   link,
+  makeRef,
   monitor,
   NoProcError,
   node,
@@ -296,10 +297,32 @@ describe('monitors', () => {
       const b = idle();
       const ref2 = monitor('process', b);
       exit(b, 'y');
-      assert.equal(demonitor(ref2, { flush: true }), false);
+      assert.equal(demonitor(ref2, { flush: true }), true);
       assert.deepEqual(flush(), []);
       // @ts-expect-error not a ref
       assert.throws(() => demonitor('ref'), BadArgError);
+    }));
+
+  it('demonitor returns true even after the monitor fired; { info: true } tells whether it was removed', () =>
+    run(async () => {
+      // As Erlang's demonitor/1,2: true unless [info] is given.
+      const a = idle();
+      const fired = monitor('process', a);
+      exit(a, 'x');
+      const plain: true = demonitor(fired);
+      assert.equal(plain, true);
+      assert.equal(demonitor(fired, { info: true }), false);
+      assert.deepEqual(await receive([['DOWN', fired, _, _, _]], 0), ['DOWN', fired, 'process', a, 'x']);
+      assert.equal(demonitor(makeRef()), true);
+      assert.equal(demonitor(makeRef(), { info: true }), false);
+      const b = idle();
+      assert.equal(demonitor(monitor('process', b), { info: true }), true);
+      // [flush, info]: true if the monitor was removed; false if it had fired, and its DOWN is gone.
+      assert.equal(demonitor(monitor('process', b), { flush: true, info: true }), true);
+      const gone = monitor('process', b);
+      exit(b, 'y');
+      assert.equal(demonitor(gone, { flush: true, info: true }), false);
+      assert.deepEqual(flush(), []);
     }));
 
   it('many monitors on one process each fire once', () =>
