@@ -29,3 +29,9 @@ export function connectFailure(err: unknown): unknown {
   }
   return err ?? 'closed';
 }
+
+/** gun.erl, connected_ws_only: an HTTP call (request, data, cancel, wsUpgrade) on a WebSocket connection. */
+export const WS_ONLY = ['badstate', 'This connection only accepts Websocket frames.'] as const;
+
+/** gun_http.erl: a call naming a stream the connection does not have. */
+export const STREAM_NOT_FOUND = ['badstate', 'The stream cannot be found.'] as const;

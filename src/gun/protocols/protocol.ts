@@ -1,0 +1,133 @@
+import type { Pid, Ref } from '../../runtime/index.js';
+import type { IncomingFrame, WireFrame } from '../frames.js';
+import type { Headers } from '../headers.js';
+import type { ResolvedWsOptions } from '../options.js';
+
+/**
+ * What every protocol module is, as Gun's `gun_http` and `gun_ws` are: a
+ * value that takes socket data and calls and answers with commands that the
+ * connection process carries out. A module never touches a socket, a timer
+ * or a mailbox, so it can be tested without a network: feed it bytes and
+ * calls, read the commands it pushed.
+ *
+ * Each method takes `out`, the list to push its commands to, in order (the
+ * connection reuses one list; a test passes a fresh array). A module that
+ * has something to say later, outside any call (permessage-deflate inflates
+ * asynchronously), hands those commands to the `later` function it was
+ * built with; the connection posts them to its own mailbox and carries them
+ * out there, in order, like socket events.
+ */
+
+/** `'fin'` when nothing follows on the stream, as Gun writes IsFin. */
+export type IsFin = 'fin' | 'nofin';
+
+/** A stream, as the connection opens it and the protocol keeps it. */
+export interface Stream {
+  readonly ref: Ref;
+  /** Who gets the stream's messages: `reqOpts.replyTo`, else the caller. */
+  readonly replyTo: Pid;
+  /** A WebSocket upgrade request: the classic dialect writes its answer differently. */
+  readonly upgrade: boolean;
+}
+
+/**
+ * What happened on a stream. Each has the shape `gun.await` returns for it;
+ * the dialect turns it into the message the stream's reply-to process gets
+ * (gun2: `['gun_response', pid, ref, isFin, status, headers]` for
+ * `['response', isFin, status, headers]`, and so on).
+ */
+export type StreamEvent =
+  | readonly ['inform', status: number, headers: Headers]
+  | readonly ['response', isFin: IsFin, status: number, headers: Headers]
+  | readonly ['data', isFin: IsFin, data: Buffer]
+  | readonly ['trailers', headers: Headers]
+  | readonly ['upgrade', protocols: readonly string[], headers: Headers]
+  | readonly ['ws', frame: IncomingFrame]
+  | readonly ['error', reason: unknown];
+
+/** A WebSocket handshake that succeeded: what the `ws` module is built from. */
+export interface WsHandshake {
+  readonly stream: Stream;
+  /** The 101 response's headers, as received. */
+  readonly headers: Headers;
+  readonly opts: ResolvedWsOptions;
+  /** The `sec-websocket-extensions` the server accepted, if any (permessage-deflate). */
+  readonly extensions: string | undefined;
+}
+
+export type Command =
+  /** Bytes for the socket, in order. */
+  | { readonly type: 'write'; readonly data: Buffer | string }
+  /** An event for a stream's reply-to process. */
+  | { readonly type: 'deliver'; readonly stream: Stream; readonly event: StreamEvent }
+  /** Stop (false) or resume (true) reading the socket: flow control. */
+  | { readonly type: 'active'; readonly active: boolean }
+  /**
+   * Hand the connection to another protocol (HTTP/1.1 → WebSocket after a
+   * 101). `rest`: bytes already read past the response, which belong to it.
+   */
+  | { readonly type: 'switch'; readonly protocol: 'ws'; readonly handshake: WsHandshake; readonly rest: Buffer }
+  /**
+   * The protocol is done with the connection: close the socket. `reason` is
+   * the one `gun_down` gives (`'normal'` for `connection: close` or a
+   * completed WebSocket close; `['error', text]`-like for a protocol error).
+   */
+  | { readonly type: 'close'; readonly reason: unknown }
+  /** A call could not be carried out: `['gun_error', pid, ref?, reason]` to `to`. */
+  | { readonly type: 'error'; readonly to: Pid; readonly ref: Ref | undefined; readonly reason: unknown };
+
+/** A request's options, resolved. */
+export interface RequestOptions {
+  /** gun_data messages the reply-to process may be sent before reading pauses; Infinity: no flow control. */
+  readonly flow: number;
+}
+
+/** The calls every protocol module answers; a call that makes no sense for it answers with an error command. */
+export interface Protocol {
+  /** Gun's protocol name, as `gun_up` and `gun_down` give it: `'http'`, `'ws'`. */
+  readonly name: 'http' | 'ws';
+  /** Bytes read from the socket. */
+  handle(data: Buffer, out: Command[]): void;
+  /**
+   * A request. `body` is the whole body, or `undefined` when it follows in
+   * `data` calls (`gun.headers`).
+   */
+  request(
+    stream: Stream,
+    method: string,
+    path: string,
+    headers: Headers,
+    body: Buffer | undefined,
+    opts: RequestOptions,
+    out: Command[],
+  ): void;
+  /**
+   * The calls below name a stream by its ref; `caller` is the process that
+   * made the call, which gets the `error` command when the ref is unknown
+   * or the call makes no sense in the stream's state (Gun's `badstate`).
+   */
+  /** More of a streamed request body; `'fin'` ends it. */
+  data(ref: Ref, caller: Pid, isFin: IsFin, data: Buffer, out: Command[]): void;
+  /** Stops delivering a stream's messages (those already sent may still be queued). */
+  cancel(ref: Ref, caller: Pid, out: Command[]): void;
+  /** An upgrade to WebSocket. */
+  wsUpgrade(stream: Stream, path: string, headers: Headers, opts: ResolvedWsOptions, out: Command[]): void;
+  /** WebSocket frames, in order; nothing after a close. */
+  wsSend(ref: Ref, caller: Pid, frames: readonly WireFrame[], out: Command[]): void;
+  /** Adds `increment` to a stream's flow credit, resuming reading when it was paused. */
+  updateFlow(ref: Ref, caller: Pid, increment: number, out: Command[]): void;
+  /** The keepalive timer fired: keep the connection alive, or say it is dead. */
+  keepalive(out: Command[]): void;
+  /** A graceful close begins (`shutdown`, owner down): say goodbye, then close. */
+  closing(reason: unknown, out: Command[]): void;
+  /**
+   * The connection is gone: the streams that were still running (Gun's
+   * killed streams). `out` gets the last deliveries, such as the end of a
+   * body that ran to the close.
+   */
+  down(out: Command[]): Stream[];
+  /** What the protocol knows of a stream, or undefined. */
+  streamInfo(ref: Ref): { readonly stream: Stream; readonly state: 'running' | 'stopping' } | undefined;
+  /** Is this stream the protocol's? */
+  has(ref: Ref): boolean;
+}
