@@ -960,6 +960,9 @@ export class Http1 implements Protocol {
       this.segStart = 0;
       this.segEnd = i;
       this.accLen = 0;
+      // A large block's buffer is not kept for the connection's life (seg
+      // still holds it for the caller).
+      if (this.acc.length > 16 * 1024) this.acc = EMPTY;
       // The separator ends past the old bytes (they were searched before).
       return pos + (i + sep.length - old);
     }
