@@ -202,6 +202,25 @@ describe('receive', () => {
       assert.deepEqual(flush(), ['keep']);
     }));
 
+  it('a receive timeout must be a whole number of ms up to 4294967295, or Infinity (Erlang: timeout_value)', () =>
+    run(async () => {
+      send(self(), 'keep');
+      for (const bad of [4294967296, 2 ** 53, 1.5, 0.1]) {
+        // Refused before the mailbox is looked at: 'keep' stays queued.
+        await assert.rejects(
+          receive([_], bad),
+          (e: unknown) => e instanceof BadArgError && /4294967295/.test(e.message) && e.argument === 'timeoutMs',
+          `timeout ${bad}`,
+        );
+      }
+      await assert.rejects(sleep(2.5), BadArgError);
+      assert.equal(await receive([['never']], 0, 'none'), 'none');
+      const longest = receive([['never']], 4294967295, 'none');
+      send(self(), ['never']);
+      assert.deepEqual(await longest, ['never']);
+      assert.deepEqual(flush(), ['keep']);
+    }));
+
   it('a process cannot wait in two receives at once', () =>
     run(async () => {
       const first = receive([['one']], 50, 'none');

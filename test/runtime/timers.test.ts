@@ -65,6 +65,15 @@ describe('timers', () => {
       assert.equal(readTimer(tref), false);
     }));
 
+  it('a fractional timer delay is refused (Erlang: badarg); a delay above 2^32 ms is taken, as in Erlang', () =>
+    run(async () => {
+      assert.throws(() => sendAfter(1.5, self(), 'x'), BadArgError);
+      assert.throws(() => startTimer(0.5, self(), 'x'), /whole number/);
+      const far = sendAfter(5_000_000_000, self(), 'x');
+      const left = cancelTimer(far);
+      assert.ok(typeof left === 'number' && left > 4_999_000_000, `left: ${left}`);
+    }));
+
   it('misuse is refused with BadArgError', () => {
     assert.throws(() => sendAfter(-1, self(), 'x'), BadArgError);
     assert.throws(() => sendAfter(Number.POSITIVE_INFINITY, self(), 'x'), /finite/);
