@@ -22,7 +22,9 @@ export function node(): string {
 /**
  * The running process's AbortSignal: it aborts when the process dies, with a
  * `ProcessExit` as its reason. Hand it to timers, fetches and sockets the
- * process owns so they stop with it.
+ * process owns so they stop with it. Its abort listeners run as the dying
+ * process (`self()` is its pid), and what they throw goes to the crash
+ * logger instead of crashing Node.
  */
 export function selfSignal(): AbortSignal {
   return current().signal;

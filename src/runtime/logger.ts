@@ -3,7 +3,7 @@ import type { Pid } from './ids.js';
 /**
  * Crash reports. When a process's function throws, the error is reported once
  * through the current logger, as Erlang's error logger reports a crashed
- * process. Exits asked for with `exit(reason)` and exits caused by signals are
+ * process; so is an error thrown by an abort listener of its `selfSignal()`. Exits asked for with `exit(reason)` and exits caused by signals are
  * not crashes and are not reported (Erlang does the same for plain processes).
  */
 
@@ -14,7 +14,11 @@ export interface CrashReport {
   readonly name: string | undefined;
   /** What was thrown. */
   readonly error: unknown;
-  /** The exit reason the process died with: `['error', error]`. */
+  /**
+   * The exit reason the process died with: `['error', error]` when its
+   * function threw; the reason it was ending with (say `'killed'`) when the
+   * error came from an abort listener of its `selfSignal()`.
+   */
   readonly reason: unknown;
 }
 

@@ -1,5 +1,7 @@
+import { runAs } from './context.js';
 import { ProcessExit } from './errors.js';
 import { Pid, PROC, type Ref } from './ids.js';
+import { reportCrash } from './logger.js';
 import { firstMatch, Mailbox } from './mailbox.js';
 import { names } from './registry-table.js';
 import { cancelTimersOf } from './timer-table.js';
@@ -121,12 +123,16 @@ export class Proc {
     this.more.onExit = value;
   }
 
-  /** Aborts when the process dies; made on first use, since most never ask. */
+  /**
+   * Aborts when the process dies; made on first use, since most never ask.
+   * Its listeners run as this process and cannot crash Node (see guardListeners).
+   */
   get signal(): AbortSignal {
     const more = this.more;
     if (more.controller === undefined) {
       more.controller = new AbortController();
       if (!this.alive) more.controller.abort(ProcessExit.unwinding(this.exitReason));
+      else guardListeners(this, more.controller.signal);
     }
     return more.controller.signal;
   }
@@ -170,12 +176,11 @@ export class Proc {
     this.mailbox = undefined;
     const more = this.extras;
     if (more === undefined) return;
-    if (more.name !== undefined) {
-      names.delete(more.name);
-      more.name = undefined;
-    }
+    if (more.name !== undefined) names.delete(more.name);
     if (more.timers !== undefined) cancelTimersOf(this);
     more.controller?.abort(ProcessExit.unwinding(reason));
+    // Kept until the abort listeners have run, for their crash reports.
+    more.name = undefined;
     if (this.monitors !== undefined) {
       for (const [ref, target] of this.monitors) {
         target.watchers?.delete(ref);
@@ -202,6 +207,74 @@ export class Proc {
       }
     }
     more.onExit?.(reason);
+  }
+}
+
+/**
+ * Makes the abort listeners of `proc`'s signal safe. They run when the
+ * process dies, often inside another process's `exit(pid, reason)` call.
+ * Each runs as the dying process, so `self()` is its pid, as all code of a
+ * process sees its own; and what one throws goes to the crash logger, like a
+ * process's crash: Node reports an error thrown by an EventTarget listener
+ * as an uncaught exception, which would take Node down, and nothing a
+ * process does may. (A `ProcessExit` is not reported: it is a runtime call
+ * of the dead process unwinding, as in `failed` in spawn.ts.)
+ *
+ * The signal's own addEventListener, removeEventListener and onabort are
+ * replaced with ones that install a wrapper; a WeakMap from listener to
+ * wrapper lets removeEventListener find it, and adding one listener twice
+ * still adds it once. Only processes that ask for their signal pay for this.
+ */
+function guardListeners(proc: Proc, signal: AbortSignal): void {
+  const wrappers = new WeakMap<object, (event: Event) => void>();
+  const wrap = (listener: Listener): ((event: Event) => void) => {
+    let wrapper = wrappers.get(listener);
+    if (wrapper === undefined) {
+      wrapper = (event) => runAs(proc, callListener, proc, signal, listener, event);
+      wrappers.set(listener, wrapper);
+    }
+    return wrapper;
+  };
+  const add = signal.addEventListener;
+  const remove = signal.removeEventListener;
+  signal.addEventListener = function (this: AbortSignal, type: string, listener: unknown, options?: unknown) {
+    const l = isListener(listener) ? wrap(listener) : listener;
+    return Reflect.apply(add, this, [type, l, options]);
+  } as AbortSignal['addEventListener'];
+  signal.removeEventListener = function (this: AbortSignal, type: string, listener: unknown, options?: unknown) {
+    const l = isListener(listener) ? (wrappers.get(listener) ?? listener) : listener;
+    return Reflect.apply(remove, this, [type, l, options]);
+  } as AbortSignal['removeEventListener'];
+  const onabort = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'onabort');
+  if (onabort?.set !== undefined) {
+    const set = onabort.set;
+    let handler: unknown = null;
+    Object.defineProperty(signal, 'onabort', {
+      configurable: true,
+      enumerable: onabort.enumerable === true,
+      get: () => handler,
+      set(value: unknown) {
+        handler = value;
+        set.call(signal, typeof value === 'function' ? wrap(value as Listener) : value);
+      },
+    });
+  }
+}
+
+type Listener = ((event: Event) => unknown) | { handleEvent(event: Event): unknown };
+
+function isListener(value: unknown): value is Listener {
+  return typeof value === 'function' || (typeof value === 'object' && value !== null);
+}
+
+function callListener(proc: Proc, signal: AbortSignal, listener: Listener, event: Event): void {
+  try {
+    if (typeof listener === 'function') listener.call(signal, event);
+    else listener.handleEvent(event);
+  } catch (error) {
+    if (!(error instanceof ProcessExit)) {
+      reportCrash({ pid: proc.pid, name: proc.name, error, reason: proc.exitReason });
+    }
   }
 }
 

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   _,
   BadArgError,
@@ -175,6 +179,82 @@ describe('processes', () => {
       assert.ok(s.reason instanceof ProcessExit);
       assert.equal((s.reason as ProcessExit).reason, 'stop');
     }));
+
+  it('abort listeners on selfSignal() run as the dying process; what they throw goes to the crash logger', () =>
+    withCrashes((reports) =>
+      run(async () => {
+        const me = self();
+        const ran: Array<[string, unknown]> = [];
+        const pid = spawn(async () => {
+          const signal = selfSignal();
+          signal.addEventListener('abort', () => {
+            ran.push(['listener', self()]);
+            throw new Error('listener boom');
+          });
+          signal.onabort = () => {
+            ran.push(['onabort', self()]);
+            throw new Error('onabort boom');
+          };
+          signal.addEventListener('abort', {
+            handleEvent() {
+              ran.push(['object', self()]);
+            },
+          });
+          const removed = () => ran.push(['removed', self()]);
+          signal.addEventListener('abort', removed);
+          signal.removeEventListener('abort', removed);
+          send(me, 'armed');
+          await receive([]);
+        });
+        await receive(['armed']);
+        exit(pid, 'kill');
+        assert.deepEqual(ran, [
+          ['listener', pid],
+          ['onabort', pid],
+          ['object', pid],
+        ]);
+        assert.equal(self(), me);
+        assert.deepEqual(
+          reports.map((r) => [r.pid, (r.error as Error).message, r.reason]),
+          [
+            [pid, 'listener boom', 'killed'],
+            [pid, 'onabort boom', 'killed'],
+          ],
+        );
+        await sleep(5);
+      }),
+    ));
+
+  it('a throwing abort listener on selfSignal() does not crash Node', async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const dir = join(root, '.tmp', `abort-listener-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const file = join(dir, 'throwing-listener.ts');
+      writeFileSync(
+        file,
+        [
+          "import { exit, receive, selfSignal, sleep, spawn } from '../../src/runtime/index.js';",
+          'const pid = spawn(async () => {',
+          "  selfSignal().addEventListener('abort', () => {",
+          "    throw new Error('listener boom');",
+          '  });',
+          '  await receive([]);',
+          '});',
+          'await sleep(5);',
+          "exit(pid, 'kill');",
+          'await sleep(20);',
+          "console.log('node survived');",
+        ].join('\n'),
+      );
+      const child = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8' });
+      assert.equal(child.status, 0, child.stderr);
+      assert.equal(child.stdout.trim(), 'node survived');
+      assert.match(child.stderr, /Error in process <0\.\d+\.0>[\s\S]*listener boom/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('spawnLink links before the child runs', () =>
     run(async () => {
