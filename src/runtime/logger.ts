@@ -1,4 +1,6 @@
+import { BadArgError } from './errors.js';
 import type { Pid } from './ids.js';
+import { describe } from './validate.js';
 
 /**
  * Crash reports. When a process's function throws, the error is reported once
@@ -40,7 +42,11 @@ let current: Logger = consoleLogger;
 /** Replaces the logger; returns the one it replaces. */
 export function setLogger(logger: Logger): Logger {
   if (typeof logger !== 'object' || logger === null || typeof logger.crash !== 'function') {
-    throw new TypeError('setLogger: expected an object with a crash(report) method');
+    throw new BadArgError(
+      'setLogger',
+      'logger',
+      `expected an object with a crash(report) method, got ${describe(logger)}`,
+    );
   }
   const previous = current;
   current = logger;

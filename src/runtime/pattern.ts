@@ -1,4 +1,6 @@
+import { BadArgError } from './errors.js';
 import { Pid, Ref } from './ids.js';
+import { describe } from './validate.js';
 
 /**
  * Patterns for selective receive, and the types they match.
@@ -53,7 +55,9 @@ export const anyArray: Matcher<readonly unknown[]> = matcher('anyArray', (v) => 
 
 /** Matches any instance of `ctor` (with `instanceof`). */
 export function instanceOf<T>(ctor: abstract new (...args: never[]) => T): Matcher<T> {
-  if (typeof ctor !== 'function') throw new TypeError('instanceOf: expected a class');
+  if (typeof ctor !== 'function') {
+    throw new BadArgError('instanceOf', 'ctor', `expected a class, got ${describe(ctor)}`);
+  }
   return matcher(`instanceOf(${ctor.name})`, (v) => v instanceof ctor);
 }
 
@@ -61,7 +65,9 @@ export function instanceOf<T>(ctor: abstract new (...args: never[]) => T): Match
 export function guard<T>(pred: (value: unknown) => value is T): Matcher<T>;
 export function guard(pred: (value: unknown) => boolean): Matcher<unknown>;
 export function guard(pred: (value: unknown) => boolean): Matcher<unknown> {
-  if (typeof pred !== 'function') throw new TypeError('guard: expected a predicate function');
+  if (typeof pred !== 'function') {
+    throw new BadArgError('guard', 'pred', `expected a predicate function, got ${describe(pred)}`);
+  }
   return matcher(`guard(${pred.name || 'fn'})`, (v) => holds(pred, v));
 }
 
@@ -70,7 +76,9 @@ export function guard(pred: (value: unknown) => boolean): Matcher<unknown> {
  * value: Erlang's `Pattern when Guard`.
  */
 export function where<const P>(pattern: P, pred: (value: Matched<P>) => boolean): Matcher<Matched<P>> {
-  if (typeof pred !== 'function') throw new TypeError('where: expected a predicate function');
+  if (typeof pred !== 'function') {
+    throw new BadArgError('where', 'pred', `expected a predicate function, got ${describe(pred)}`);
+  }
   return matcher('where(...)', (v) => match(pattern, v) && holds(pred as (value: unknown) => boolean, v));
 }
 

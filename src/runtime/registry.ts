@@ -2,7 +2,7 @@ import { BadArgError } from './errors.js';
 import type { Pid } from './ids.js';
 import { type Proc, procOf } from './process.js';
 import { names } from './registry-table.js';
-import { assertPid } from './validate.js';
+import { assertPid, describe } from './validate.js';
 
 /**
  * Registered names, as Erlang's `register/2` and friends. A name belongs to
@@ -12,7 +12,7 @@ import { assertPid } from './validate.js';
 /** @internal Registers `proc` as `name`, with Erlang's badarg rules. */
 export function registerProc(fn: string, name: unknown, proc: Proc): void {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new BadArgError(fn, 'name', 'expected a non-empty string');
+    throw new BadArgError(fn, 'name', `expected a non-empty string, got ${describe(name)}`);
   }
   if (name === 'undefined') throw new BadArgError(fn, 'name', "'undefined' cannot be registered (as in Erlang)");
   const holder = names.get(name);

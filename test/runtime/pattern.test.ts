@@ -9,6 +9,7 @@ import {
   anyPid,
   anyRef,
   anyString,
+  BadArgError,
   guard,
   instanceOf,
   makeRef,
@@ -122,10 +123,14 @@ describe('patterns', () => {
     assert.ok(!match(throws, 1));
   });
 
-  it('misused matcher constructors throw at once', () => {
+  it('misused matcher constructors throw BadArgError at once, naming the function and the argument', () => {
+    const badArg = (fn: string, argument: string, got: string) => (e: unknown) =>
+      e instanceof BadArgError && e.fn === fn && e.argument === argument && e.message.includes(got);
     // @ts-expect-error a guard needs a function
-    assert.throws(() => guard(1), TypeError);
+    assert.throws(() => guard(1), badArg('guard', 'pred', 'got 1'));
     // @ts-expect-error instanceOf needs a class
-    assert.throws(() => instanceOf('Date'), TypeError);
+    assert.throws(() => instanceOf('Date'), badArg('instanceOf', 'ctor', "got 'Date'"));
+    // @ts-expect-error where needs a predicate
+    assert.throws(() => where(['a', _], null), badArg('where', 'pred', 'got null'));
   });
 });

@@ -105,6 +105,22 @@ describe('processes', () => {
       }
     }));
 
+  it('setLogger refuses a bad logger with BadArgError, keeping the one in force', () => {
+    const mine = { crash() {} };
+    const previous = setLogger(mine);
+    try {
+      for (const bad of [null, {}, { crash: 'no' }, 'console']) {
+        assert.throws(
+          // @ts-expect-error not a Logger
+          () => setLogger(bad),
+          (e: unknown) => e instanceof BadArgError && e.fn === 'setLogger' && e.argument === 'logger',
+        );
+      }
+    } finally {
+      assert.equal(setLogger(previous), mine);
+    }
+  });
+
   it('no unhandled rejection escapes from crashing processes', async () => {
     const seen: unknown[] = [];
     const onUnhandled = (e: unknown) => seen.push(e);

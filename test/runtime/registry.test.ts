@@ -54,7 +54,8 @@ describe('registered names', () => {
       register('reg_first', self());
       assert.throws(() => register('reg_second', self()), /already registered as 'reg_first'/);
       // @ts-expect-error names are strings
-      assert.throws(() => register(42, self()), /non-empty string/);
+      assert.throws(() => register(42, self()), /expected a non-empty string, got 42/);
+      assert.throws(() => register('', self()), /expected a non-empty string, got ''/);
       assert.throws(
         () =>
           register(
