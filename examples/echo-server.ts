@@ -24,7 +24,7 @@ export async function startEchoServer(port = 0): Promise<EchoServer> {
   server.on('upgrade', (req, socket, head) => {
     if (req.url === '/private') {
       socket.end(
-        'HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\ncontent-length: 22\r\n\r\nmissing authorization\n',
+        'HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 22\r\n\r\nmissing authorization\n',
       );
       return;
     }

@@ -1,8 +1,8 @@
 import type net from 'node:net';
-import type { WebSocket } from 'ws';
 import {
   _,
   cancelTimer,
+  demonitor,
   exit,
   isAlive,
   monitor,
@@ -14,116 +14,214 @@ import {
   selfSignal,
   send,
   sendAfter,
+  spawn,
 } from '../runtime/index.js';
-import type { DialectWriter } from './dialect.js';
-import { openSocket, openWebSocket, type Post } from './events.js';
-import type { IncomingFrame, WireFrame } from './frames.js';
+import type { Dialect } from './dialects/index.js';
+import type { WireFrame } from './frames.js';
 import type { Headers } from './headers.js';
-import { type ResolvedOptions, type ResolvedWsOptions, resolveWsOptions } from './options.js';
+import { type ResolvedOptions, type ResolvedWsOptions, resolveWsOptions, type WsOptions } from './options.js';
+import { Http1 } from './protocols/http1.js';
+import type { Command, IsFin, Protocol, RequestOptions, Stream } from './protocols/protocol.js';
+import { Ws } from './protocols/ws.js';
 import * as reasons from './reasons.js';
+import { openSocket, type SocketEvent } from './transport.js';
 
 /**
- * The Gun connection process (the "Gun worker").
+ * The Gun connection process (the "Gun worker"), as Gun's `gun.erl`: a state
+ * machine that owns the socket, the retry policy, the owner monitor and the
+ * postponing of calls while not connected. What is said on the socket is the
+ * protocol module's business (`protocols/`): the connection hands it socket
+ * data and calls, and carries out the commands it answers with. What the
+ * owner hears is the dialect's (`dialects/`).
  *
- * It is an ordinary process: socket and WebSocket events become messages in
- * its own mailbox, tagged `$gun_sock` with the generation of the socket they
- * come from (events of a socket already replaced are ignored); the public
- * functions (`wsUpgrade`, `wsSend`, ...) send it `$gun_call` messages; its
- * timers are runtime timers. It answers with the owner-facing tuples its
- * dialect writes. Data flows one way: socket → this mailbox → owner's mailbox.
+ * States, one handler each:
+ * - `not_connected`: waiting to retry (`retryTimeout`; the first retry after
+ *   a failure or a drop is immediate, as Gun's default retry_fun);
+ * - `connecting`: TCP connect and TLS handshake, bounded by `connectTimeout`;
+ * - `connected`: a protocol runs on the socket;
+ * - `closing`: a graceful close is under way, bounded by `closingTimeout`.
  *
- * While the connection is not up, `$gun_call` messages are simply not
- * received: they wait in the mailbox, in order, and run once it is up
- * (Erlang's selective receive doing the queueing).
+ * Every input is a message in this process's mailbox: calls from the public
+ * functions (`$gun_call`), controls (`$gun_ctl`), socket events (`$gun_sock`,
+ * tagged with the socket's generation so that a replaced socket's late
+ * events are ignored), timers (`$gun_timer`) and the owner's DOWN. Calls are
+ * simply not received while there is no connection to carry them: they wait
+ * in the mailbox, in order (Erlang's selective receive doing Gun's postpone).
  */
 
-type State = 'connecting' | 'waiting' | 'up' | 'upgrading' | 'ws' | 'closing';
-
-/** Calls from the public API; they wait in the mailbox while the connection is not up. */
+/** Calls from the public API. */
 export type Call =
-  | ['$gun_call', 'ws_upgrade', [ref: Ref, path: string, headers: Headers, wsOpts: unknown]]
-  | ['$gun_call', 'ws_send', [frames: WireFrame[]]]
-  | ['$gun_call', 'update_flow', [increment: number]];
+  | {
+      readonly kind: 'request';
+      readonly ref: Ref;
+      readonly replyTo: Pid;
+      readonly method: string;
+      readonly path: string;
+      readonly headers: Headers;
+      /** Undefined: the body follows in `data` calls (`gun.headers`). */
+      readonly body: Buffer | undefined;
+      readonly opts: RequestOptions;
+    }
+  | {
+      readonly kind: 'ws_upgrade';
+      readonly ref: Ref;
+      /** Undefined: the owner (the classic dialect's rule). */
+      readonly replyTo: Pid | undefined;
+      readonly path: string;
+      readonly headers: Headers;
+      readonly wsOpts: WsOptions | undefined;
+    }
+  | { readonly kind: 'data'; readonly ref: Ref; readonly caller: Pid; readonly isFin: IsFin; readonly data: Buffer }
+  | { readonly kind: 'ws_send'; readonly ref: Ref | undefined; readonly caller: Pid; readonly frames: WireFrame[] }
+  | { readonly kind: 'update_flow'; readonly ref: Ref | undefined; readonly caller: Pid; readonly increment: number }
+  | { readonly kind: 'cancel'; readonly ref: Ref; readonly caller: Pid };
 
-/** Controls, handled in every state. */
-export type Control = ['$gun_ctl', 'shutdown', undefined];
+/** Controls, taken in every state. */
+export type Control =
+  | { readonly kind: 'shutdown' }
+  | { readonly kind: 'set_owner'; readonly from: Pid; readonly owner: Pid };
 
-interface Upgrade {
-  readonly ref: Ref;
-  readonly ws: WebSocket;
-  readonly opts: ResolvedWsOptions;
-}
+/** What the public functions send a connection. */
+export type ConnectionMessage = readonly ['$gun_call', Call] | readonly ['$gun_ctl', Control];
 
-export interface ConnectionConfig extends ResolvedOptions {
+type Timer = 'connect_timeout' | 'retry' | 'keepalive' | 'closing';
+
+/** The state and the data only it has: one tagged union, no casts. */
+type State =
+  | { readonly name: 'not_connected' }
+  | { readonly name: 'connecting'; readonly socket: net.Socket }
+  | { readonly name: 'connected'; readonly socket: net.Socket; readonly protocol: Protocol }
+  | { readonly name: 'closing'; readonly socket: net.Socket; readonly protocol: Protocol };
+
+/** Gun's status: is the owner still there, and is the connection to go on? */
+type Status =
+  | { readonly name: 'up'; readonly monitor: Ref }
+  | { readonly name: 'shutdown' }
+  | { readonly name: 'down'; readonly reason: unknown };
+
+export interface ConnectionConfig extends Omit<ResolvedOptions, 'dialect'> {
   readonly owner: Pid;
-  readonly writer: DialectWriter;
+  readonly dialect: Dialect;
 }
 
-const CALLS = ['$gun_call', _, _] as const;
-const CONTROLS = ['$gun_ctl', _, _] as const;
-const SOCKET_EVENTS = ['$gun_sock', _, _, _] as const;
+/** What `gun.info` tells of a connection. */
+export interface ConnectionInfo {
+  readonly owner: Pid;
+  /** The socket, while there is one. */
+  readonly socket: net.Socket | undefined;
+  readonly transport: 'tcp' | 'tls';
+  readonly stateName: State['name'];
+  readonly originScheme: 'http' | 'https';
+  readonly originHost: string;
+  readonly originPort: number;
+  /** Proxies between us and the origin: none, beamish has no tunnels yet. */
+  readonly intermediaries: readonly never[];
+  /** The protocol on the socket, while connected. */
+  readonly protocol?: 'http' | 'ws';
+  readonly sockIp?: string;
+  readonly sockPort?: number;
+  readonly dialect: Dialect['name'];
+  /** False once the process has exited. */
+  readonly alive: boolean;
+}
+
+/** What `gun.streamInfo` tells of a stream. */
+export interface StreamInfo {
+  readonly ref: Ref;
+  readonly replyTo: Pid;
+  readonly state: 'running' | 'stopping';
+  readonly intermediaries: readonly never[];
+  readonly tunnel: undefined;
+}
+
+const CALLS = ['$gun_call', _] as const;
+/** Calls that touch streams already open: taken while closing, as Gun does. */
+const STREAM_CALLS = [
+  ['$gun_call', { kind: 'data' }],
+  ['$gun_call', { kind: 'update_flow' }],
+  ['$gun_call', { kind: 'cancel' }],
+] as const;
+/**
+ * Every call but ws_send: taken while an upgrade waits for its answer, so
+ * that frames sent meanwhile wait for the WebSocket rather than fail (Gun
+ * would answer them badstate).
+ */
+const CALLS_BUT_WS_SEND = [
+  ['$gun_call', { kind: 'request' }],
+  ['$gun_call', { kind: 'ws_upgrade' }],
+  ...STREAM_CALLS,
+] as const;
+const CONTROLS = ['$gun_ctl', _] as const;
+const SOCKET_EVENTS = ['$gun_sock', _, _] as const;
 const TIMERS = ['$gun_timer', _, _] as const;
 const NONE = Symbol('none');
 
-export function connectionProcess(cfg: ConnectionConfig): () => Promise<void> {
-  return () => new Connection(cfg).run();
+/** Live connections, for `info` and the API's checks; a dead one is forgotten with its pid. */
+const connections = new WeakMap<Pid, Connection>();
+
+/** The connection behind `pid`, if it is one. */
+export function connectionOf(pid: unknown): Connection | undefined {
+  return typeof pid === 'object' && pid !== null ? connections.get(pid as Pid) : undefined;
 }
 
-class Connection {
-  private readonly me = self();
-  private state: State = 'connecting';
-  /** Generation of the current socket; events of older sockets are stale. */
+/** Starts a connection process; returns its pid at once. */
+export function startConnection(cfg: ConnectionConfig): Pid<ConnectionMessage> {
+  const conn = new Connection(cfg);
+  const pid = spawn<ConnectionMessage>(() => conn.run());
+  // Known at once, so that calls made before the process runs are checked.
+  connections.set(pid, conn);
+  return pid;
+}
+
+export class Connection {
+  /** This process; set when it starts running. */
+  private me!: Pid;
+  readonly dialect: Dialect;
+  private owner: Pid;
+  private state: State = { name: 'not_connected' };
+  /** Set when it starts running: the owner monitor is the process's own. */
+  private status!: Status;
+  /** Generation of the current socket; events and timers of older ones are stale. */
   private gen = 0;
-  private socket: net.Socket | undefined;
-  private upgrade: Upgrade | undefined;
-  private retriesLeft: number;
-  private lastError: unknown;
+  /** Retries left; reset on every (re)connection, as in Gun. */
+  private retries: number;
+  private lastError: Error | undefined;
   private connectTimer: Ref | undefined;
-  /** What the process exits with once a close we started completes. */
-  private exitReason: unknown = 'shutdown';
-  /** A keepalive ping is out and nothing has come from the peer since. */
-  private awaitingPong = false;
-  /** Reading was paused (flow control) at some time since that ping. */
-  private pausedSincePing = false;
-  private lostReason: unknown;
-  private credit = Infinity;
-  /** The socket corked for the batch being handled, and the frames written since. */
+  private keepaliveTimer: Ref | undefined;
+  /** The WebSocket stream while the socket speaks WebSocket (for calls without a ref). */
+  private wsStream: Stream | undefined;
+  private wsOpts: ResolvedWsOptions | undefined;
+  /** The upgrade waiting for its answer, if any: ws_send calls wait for it. */
+  private upgrading: Ref | undefined;
+  /** The socket corked for the batch being handled, and the writes since. */
   private corked: net.Socket | undefined;
   private corkedWrites = 0;
-  /** Frames held back while the owner has no credit (flow control); none is dropped. */
-  private held: IncomingFrame[] = [];
-  private readonly ownerMonitor: Ref;
-  private readonly withoutCalls: readonly unknown[];
-  private readonly withCalls: readonly unknown[];
+  private readonly postLater: (commands: Command[]) => void;
 
   constructor(private readonly cfg: ConnectionConfig) {
-    this.retriesLeft = cfg.retry;
-    this.ownerMonitor = monitor('process', cfg.owner);
-    this.withoutCalls = [CONTROLS, SOCKET_EVENTS, TIMERS, ['DOWN', this.ownerMonitor, 'process', _, _]];
-    this.withCalls = [...this.withoutCalls, CALLS];
-    // Whatever ends this process, its sockets go with it.
-    selfSignal().addEventListener('abort', () => {
-      this.upgrade?.ws.terminate();
-      this.socket?.destroy();
-    });
+    this.dialect = cfg.dialect;
+    this.owner = cfg.owner;
+    this.retries = cfg.retry;
+    this.postLater = (commands) => this.post(this.gen, { type: 'commands', commands });
   }
 
   async run(): Promise<void> {
+    this.me = self();
+    this.status = { name: 'up', monitor: monitor('process', this.owner) };
+    // Whatever ends this process, its socket goes with it.
+    selfSignal().addEventListener('abort', () => this.socket()?.destroy());
     this.connect();
     for (;;) {
-      this.handle((await receive(this.patterns())) as unknown[]);
+      this.handle((await receive(this.patterns())) as readonly unknown[]);
       // Then everything else already queued, in the same turn: one await per
-      // batch rather than per message.
+      // batch rather than per message, its writes corked into few packets.
       let next = receiveNow(this.patterns(), NONE);
       if (next === NONE) continue;
-      // A batch: its writes leave in as few packets as they can, the socket
-      // corked until the batch is done (see write()). A lone message is not
-      // worth a cork.
-      const socket = this.state === 'ws' ? this.socket : undefined;
+      const socket = this.state.name === 'connected' ? this.state.socket : undefined;
       socket?.cork();
       this.corked = socket;
       try {
-        for (; next !== NONE; next = receiveNow(this.patterns(), NONE)) this.handle(next as unknown[]);
+        for (; next !== NONE; next = receiveNow(this.patterns(), NONE)) this.handle(next as readonly unknown[]);
       } finally {
         this.corked = undefined;
         socket?.uncork();
@@ -131,351 +229,487 @@ class Connection {
     }
   }
 
-  /** What this state listens to: calls only while the connection can take them. */
+  // -- what each state listens to -------------------------------------------
+
   private patterns(): readonly unknown[] {
-    return this.state === 'up' || this.state === 'ws' ? this.withCalls : this.withoutCalls;
+    const base = [CONTROLS, SOCKET_EVENTS, TIMERS, this.ownerDown()];
+    switch (this.state.name) {
+      case 'connected':
+        return this.upgrading !== undefined ? [...base, ...CALLS_BUT_WS_SEND] : [...base, CALLS];
+      case 'closing':
+        // Gun: with retry 0 new streams are refused at once ('closing');
+        // otherwise they wait for the reconnect. Open streams go on.
+        return this.cfg.retry === 0 ? [...base, CALLS] : [...base, ...STREAM_CALLS];
+      default:
+        return base;
+    }
   }
 
-  private handle(msg: unknown[]): void {
+  private ownerDown(): readonly unknown[] {
+    const ref = this.status.name === 'up' ? this.status.monitor : NONE;
+    return ['DOWN', ref, 'process', _, _];
+  }
+
+  private handle(msg: readonly unknown[]): void {
     switch (msg[0]) {
       case '$gun_sock':
-        if (msg[1] === this.gen) this.onSocketEvent(msg[2] as string, msg[3]);
+        if (msg[1] === this.gen) this.onSocket(msg[2] as SocketEvent);
         return;
       case '$gun_timer':
-        if (msg[2] === this.gen) this.onTimer(msg[1] as string);
+        if (msg[2] === this.gen) this.onTimer(msg[1] as Timer);
         return;
       case '$gun_ctl':
-        this.shutdown('shutdown');
+        this.onControl(msg[1] as Control);
         return;
       case '$gun_call':
         try {
-          this.onCall(msg as Call);
+          this.onCall(msg[1] as Call);
         } catch (err) {
           // The calls' arguments are checked before they are sent, so this
-          // is a fault of ours: it must cost the owner one call, never the
+          // is a fault of ours: it must cost the caller one call, never the
           // connection (Gun's connection likewise outlives a bad call).
-          this.tell(this.cfg.writer.error(this.me, undefined, ['internal_error', errorText(err)]));
+          const call = msg[1] as Call;
+          const caller = 'caller' in call ? call.caller : (call.replyTo ?? this.owner);
+          send(caller, this.dialect.error(this.me, call.ref, ['internal_error', errorText(err)]));
         }
         return;
-      case 'DOWN': {
-        const reason = msg[4];
-        this.shutdown(reason === 'normal' ? 'normal' : ['shutdown', ['owner_down', reason]]);
+      case 'DOWN':
+        this.onOwnerDown(msg[4]);
         return;
+    }
+  }
+
+  // -- not_connected and connecting ------------------------------------------
+
+  private connect(): void {
+    const gen = ++this.gen;
+    this.lastError = undefined;
+    const socket = openSocket(this.cfg, (event) => this.post(gen, event));
+    this.state = { name: 'connecting', socket };
+    if (this.cfg.connectTimeout !== Infinity) {
+      this.connectTimer = sendAfter(this.cfg.connectTimeout, this.me, ['$gun_timer', 'connect_timeout', gen]);
+    }
+  }
+
+  /** Hands an event of socket generation `gen` to this process. */
+  private post(gen: number, event: SocketEvent): void {
+    // Events can outlive the process (a socket closing after it died).
+    if (isAlive(this.me)) send(this.me, ['$gun_sock', gen, event]);
+  }
+
+  /**
+   * No connection: give up when no retry is left, else try again, at once
+   * the first time after a failure or a drop, then every retryTimeout
+   * (Gun's default_retry_fun).
+   */
+  private notConnected(reason: unknown): void {
+    this.state = { name: 'not_connected' };
+    if (this.retries <= 0) exit(reason === 'normal' ? 'normal' : ['shutdown', reason]);
+    const timeout = this.retries === this.cfg.retry ? 0 : this.cfg.retryTimeout;
+    this.retries--;
+    sendAfter(timeout, this.me, ['$gun_timer', 'retry', this.gen]);
+  }
+
+  private connected(socket: net.Socket): void {
+    if (this.connectTimer !== undefined) cancelTimer(this.connectTimer);
+    this.connectTimer = undefined;
+    this.retries = this.cfg.retry;
+    const protocol = new Http1({
+      host: this.cfg.host,
+      port: this.cfg.port,
+      transport: this.cfg.transport,
+      version: this.cfg.httpOpts.version,
+    });
+    this.state = { name: 'connected', socket, protocol };
+    this.wsStream = undefined;
+    this.tell(this.dialect.up(this.me, this.owner, protocol.name));
+    this.armKeepalive(this.cfg.httpOpts.keepalive);
+  }
+
+  // -- socket events ----------------------------------------------------------
+
+  private onSocket(event: SocketEvent): void {
+    const state = this.state;
+    switch (event.type) {
+      case 'connected':
+        if (state.name === 'connecting') this.connected(state.socket);
+        return;
+      case 'error':
+        // The first error is the cause; those after it are its echoes.
+        this.lastError ??= event.error;
+        return;
+      case 'closed':
+        if (state.name === 'connecting') this.connectFailed(connectFailure(this.lastError));
+        else if (state.name === 'connected' || state.name === 'closing') {
+          this.disconnect(this.lastError === undefined ? 'closed' : ['error', errorCode(this.lastError)]);
+        }
+        return;
+      case 'data':
+        if (state.name === 'connected' || state.name === 'closing') {
+          const out: Command[] = [];
+          state.protocol.handle(event.data, out);
+          this.carryOut(out);
+        }
+        return;
+      case 'commands':
+        if (state.name === 'connected' || state.name === 'closing') this.carryOut(event.commands);
+        return;
+    }
+  }
+
+  private connectFailed(reason: unknown): void {
+    if (this.connectTimer !== undefined) cancelTimer(this.connectTimer);
+    this.connectTimer = undefined;
+    this.gen++; // the failed socket's late events are stale now
+    this.notConnected(reason);
+  }
+
+  private onTimer(timer: Timer): void {
+    const state = this.state;
+    switch (timer) {
+      case 'connect_timeout':
+        if (state.name !== 'connecting') return;
+        state.socket.destroy();
+        this.connectFailed('timeout');
+        return;
+      case 'retry':
+        if (state.name === 'not_connected') this.connect();
+        return;
+      case 'keepalive':
+        if (state.name !== 'connected') return;
+        this.keepaliveTimer = undefined;
+        this.run1((out) => state.protocol.keepalive(out));
+        this.armKeepalive(this.keepaliveInterval());
+        return;
+      case 'closing':
+        // The peer never finished the close: stop waiting (Gun's closing_timeout).
+        if (state.name === 'closing') this.disconnect(closingReason(this.status));
+        return;
+    }
+  }
+
+  // -- commands from the protocol ---------------------------------------------
+
+  /** Runs one protocol call and carries out what it answers. */
+  private run1(call: (out: Command[]) => void): void {
+    const out: Command[] = [];
+    call(out);
+    this.carryOut(out);
+  }
+
+  private carryOut(commands: readonly Command[]): void {
+    for (const cmd of commands) {
+      const state = this.state;
+      if (state.name !== 'connected' && state.name !== 'closing') return;
+      switch (cmd.type) {
+        case 'write':
+          this.write(state.socket, cmd.data);
+          break;
+        case 'deliver':
+          // A refused upgrade: frames sent meanwhile now get their badstate.
+          if (cmd.stream.ref === this.upgrading && cmd.event[0] === 'response') this.upgrading = undefined;
+          send(cmd.stream.replyTo, this.dialect.stream(this.me, cmd.stream, cmd.event));
+          break;
+        case 'error':
+          if (cmd.ref !== undefined && cmd.ref === this.upgrading) this.upgrading = undefined;
+          send(cmd.to, this.dialect.error(this.me, cmd.ref, cmd.reason));
+          break;
+        case 'active':
+          if (cmd.active) state.socket.resume();
+          else state.socket.pause();
+          break;
+        case 'switch': {
+          // HTTP/1.1 → WebSocket: the socket now speaks the new protocol,
+          // starting with the bytes already read past the 101.
+          const protocol = new Ws(cmd.handshake, this.postLater);
+          this.state = { ...state, protocol };
+          this.wsStream = cmd.handshake.stream;
+          this.upgrading = undefined;
+          this.wsOpts = cmd.handshake.opts;
+          this.armKeepalive(cmd.handshake.opts.keepalive);
+          if (cmd.rest.length > 0) this.run1((out) => protocol.handle(cmd.rest, out));
+          break;
+        }
+        case 'close':
+          this.disconnect(cmd.reason);
+          return;
       }
     }
   }
 
-  // -- to the owner --------------------------------------------------------
-
-  private tell(messages: unknown[]): void {
-    for (const m of messages) send(this.cfg.owner, m);
-  }
-
-  // -- transport ------------------------------------------------------------
-
-  private connect(): void {
-    const gen = ++this.gen;
-    this.state = 'connecting';
-    this.lastError = undefined;
-    this.socket = openSocket(this.cfg, this.poster(gen));
-    const { connectTimeout } = this.cfg;
-    if (connectTimeout !== Infinity) {
-      this.connectTimer = sendAfter(connectTimeout, this.me, ['$gun_timer', 'connect_timeout', gen]);
+  private write(socket: net.Socket, data: Buffer | string): void {
+    // A cork held over thousands of writes makes one huge writev that costs
+    // more than it saves: let them out every few dozen.
+    if (this.corked === socket && ++this.corkedWrites % 32 === 0) {
+      socket.uncork();
+      socket.cork();
     }
-  }
-
-  /** Turns events of one socket generation into messages to this process. */
-  private poster(gen: number): Post {
-    const me = this.me;
-    return (event, data) => {
-      // Events can outlive the process (a socket closing after it died).
-      if (isAlive(me)) send(me, ['$gun_sock', gen, event, data]);
-    };
-  }
-
-  private onSocketEvent(event: string, data: unknown): void {
-    switch (event) {
-      case 'connected':
-        if (this.state !== 'connecting') return;
-        if (this.connectTimer !== undefined) cancelTimer(this.connectTimer);
-        this.state = 'up';
-        this.retriesLeft = this.cfg.retry;
-        this.tell(this.cfg.writer.up(this.me));
-        return;
-      case 'error':
-        // The first error is the cause; those after it are its echoes
-        // (ws reports its own abort after ours, for one).
-        this.lastError ??= data;
-        return;
-      case 'closed':
-        this.onSocketClosed();
-        return;
-      default:
-        this.onWsEvent(event, data);
-    }
-  }
-
-  private onSocketClosed(): void {
-    switch (this.state) {
-      case 'connecting':
-        this.connectFailed(reasons.connectFailure(this.lastError));
-        return;
-      case 'up':
-        this.lost(lostText(this.lastError), false);
-        return;
-      // 'upgrading', 'ws' and 'closing': the WebSocket's own events tell what
-      // happened (a refused answer may come in after the socket has closed).
-    }
-  }
-
-  private onTimer(kind: string): void {
-    if (kind === 'connect_timeout' && this.state === 'connecting') {
-      this.gen++; // the socket's own events are stale now
-      this.socket?.destroy();
-      this.connectFailed('timeout');
-    } else if (kind === 'retry' && this.state === 'waiting') {
-      this.connect();
-    } else if (kind === 'keepalive' && this.state === 'ws') {
-      this.keepalive();
-    } else if (kind === 'closing' && this.state === 'closing') {
-      // The peer never answered our close: stop waiting.
-      exit(this.exitReason);
-    }
-  }
-
-  /**
-   * A connection attempt failed: retry, or give up. As in Gun, the first
-   * retry after a failure is immediate and the next ones wait retryTimeout.
-   */
-  private connectFailed(reason: unknown): void {
-    if (this.retriesLeft <= 0) exit(['shutdown', reason]);
-    const first = this.retriesLeft === this.cfg.retry;
-    this.retriesLeft--;
-    this.state = 'waiting';
-    this.socket = undefined;
-    sendAfter(first ? 0 : this.cfg.retryTimeout, this.me, ['$gun_timer', 'retry', this.gen]);
-  }
-
-  /** An established connection was lost: tell the owner, then reconnect at once (or exit). */
-  private lost(reason: unknown, clean: boolean): void {
-    const refs = this.upgrade === undefined ? [] : [this.upgrade.ref];
-    this.upgrade = undefined;
-    this.socket?.destroy();
-    this.socket = undefined;
-    this.tell(this.cfg.writer.down(this.me, reason, refs));
-    if (this.cfg.retry <= 0) exit(clean ? 'normal' : ['shutdown', reason]);
-    // The first attempt after a drop is immediate; it counts as one retry.
-    this.retriesLeft = this.cfg.retry - 1;
-    this.connect();
+    socket.write(data);
   }
 
   // -- calls ----------------------------------------------------------------
 
-  private onCall([, kind, args]: Call): void {
-    switch (kind) {
+  private onCall(call: Call): void {
+    const state = this.state;
+    if (
+      state.name === 'closing' &&
+      (call.kind === 'request' || call.kind === 'ws_upgrade' || call.kind === 'ws_send')
+    ) {
+      // Only taken with retry 0 (see patterns): Gun refuses new streams then.
+      const to = call.kind === 'ws_send' ? call.caller : (call.replyTo ?? this.owner);
+      send(to, this.dialect.error(this.me, call.ref, 'closing'));
+      return;
+    }
+    if (state.name !== 'connected' && state.name !== 'closing') return;
+    const { protocol } = state;
+    switch (call.kind) {
+      case 'request': {
+        const stream: Stream = { ref: call.ref, replyTo: call.replyTo, upgrade: false };
+        this.run1((out) => protocol.request(stream, call.method, call.path, call.headers, call.body, call.opts, out));
+        return;
+      }
       case 'ws_upgrade': {
-        const [ref, path, headers, wsOpts] = args;
-        if (this.state === 'ws') {
-          this.tell(this.cfg.writer.error(this.me, ref, reasons.ALREADY_UPGRADED));
-          return;
-        }
-        this.startUpgrade(ref, path, headers, resolveWsOptions('wsUpgrade', 'wsOpts', wsOpts, this.cfg.wsOpts));
+        const replyTo = call.replyTo ?? this.owner;
+        const stream: Stream = { ref: call.ref, replyTo, upgrade: true };
+        const opts = resolveWsOptions('wsUpgrade', 'wsOpts', call.wsOpts, this.cfg.wsOpts);
+        if (protocol.name === 'http') this.upgrading = call.ref;
+        this.run1((out) => protocol.wsUpgrade(stream, call.path, call.headers, opts, out));
+        return;
+      }
+      case 'data':
+        this.run1((out) => protocol.data(call.ref, call.caller, call.isFin, call.data, out));
+        return;
+      case 'cancel':
+        if (call.ref === this.upgrading) this.upgrading = undefined;
+        this.run1((out) => protocol.cancel(call.ref, call.caller, out));
+        return;
+      case 'update_flow': {
+        const ref = call.ref ?? this.wsStream?.ref;
+        if (ref === undefined) return; // classic, before any upgrade: nothing to give credit to
+        this.run1((out) => protocol.updateFlow(ref, call.caller, call.increment, out));
         return;
       }
       case 'ws_send': {
-        const up = this.upgrade;
-        if (this.state !== 'ws' || up === undefined) {
-          this.tell(this.cfg.writer.error(this.me, undefined, reasons.NOT_UPGRADED));
+        const ref = call.ref ?? this.wsStream?.ref;
+        if (ref === undefined || protocol.name !== 'ws') {
+          send(call.caller, this.dialect.error(this.me, call.ref, reasons.NOT_UPGRADED));
           return;
         }
-        for (const frame of args[0]) {
-          this.write(up.ws, frame);
-          if (frame.kind === 'close') {
-            // A close from us: a clean end, and no reconnect (the seed's rule).
-            this.startClosing('shutdown');
-            return;
-          }
+        this.run1((out) => protocol.wsSend(ref, call.caller, call.frames, out));
+        // A close frame from us: a graceful close, bounded by closingTimeout
+        // (Gun's ws_send answers {closing, Timeout}). In the classic dialect
+        // it ends the connection for good, as shutdown does.
+        if (this.state.name === 'connected' && call.frames.some((f) => f.kind === 'close')) {
+          if (this.dialect.clientCloseEnds) this.setStatus({ name: 'shutdown' });
+          this.enterClosing();
         }
         return;
       }
-      case 'update_flow': {
-        this.credit += args[0];
-        const up = this.upgrade;
-        if (up === undefined) return;
-        while (this.credit > 0 && this.held.length > 0) this.give(up, this.held.shift() as IncomingFrame);
-        if (this.credit > 0) up.ws.resume();
-        return;
-      }
     }
   }
 
-  private write(ws: WebSocket, frame: WireFrame): void {
-    // A cork held over thousands of frames makes one huge writev that costs
-    // more than it saves: let the frames out every few dozen.
-    if (this.corked !== undefined && ++this.corkedWrites % 32 === 0) {
-      this.corked.uncork();
-      this.corked.cork();
-    }
-    switch (frame.kind) {
-      case 'text':
-        ws.send(frame.data, { binary: false });
+  // -- controls and the owner ---------------------------------------------------
+
+  private onControl(ctl: Control): void {
+    switch (ctl.kind) {
+      case 'shutdown':
+        this.shutdown();
         return;
-      case 'binary':
-        ws.send(frame.data, { binary: true });
-        return;
-      case 'ping':
-        ws.ping(frame.data);
-        return;
-      case 'pong':
-        ws.pong(frame.data);
-        return;
-      case 'close':
-        ws.close(frame.code, frame.reason);
+      case 'set_owner':
+        this.setOwner(ctl.from, ctl.owner);
         return;
     }
   }
 
-  // -- WebSocket ------------------------------------------------------------
-
-  private startUpgrade(ref: Ref, path: string, headers: Headers, opts: ResolvedWsOptions): void {
-    const ws = openWebSocket(this.socket as net.Socket, this.cfg, path, headers, opts, this.poster(this.gen));
-    this.upgrade = { ref, ws, opts };
-    this.state = 'upgrading';
-  }
-
-  private onWsEvent(event: string, data: unknown): void {
-    const up = this.upgrade;
-    if (up === undefined) return;
-    // Anything from the peer shows it is alive, as a pong would.
-    this.awaitingPong = false;
-    switch (event) {
-      case 'ws_open':
-        if (this.state !== 'upgrading') return;
-        this.state = 'ws';
-        this.credit = up.opts.flow;
-        this.held = [];
-        this.lostReason = undefined;
-        if (up.opts.keepalive !== Infinity)
-          sendAfter(up.opts.keepalive, this.me, ['$gun_timer', 'keepalive', this.gen]);
-        this.tell(this.cfg.writer.upgraded(this.me, up.ref, data as Headers));
-        return;
-      case 'ws_refused': {
-        if (this.state !== 'upgrading') return;
-        const [status, headers, body] = data as [number, Headers, Buffer];
-        this.upgrade = undefined;
-        this.socket?.destroy();
-        this.tell(this.cfg.writer.refused(this.me, up.ref, status, headers, body));
-        // ws's HTTP client does not keep the connection after a response, so
-        // open a new one at once for the owner's next try. Not a loss: no message.
-        this.connect();
-        return;
-      }
-      case 'ws_frame':
-        this.deliver(up, data as IncomingFrame);
-        return;
-      case 'ws_ping':
-        if (!up.opts.silencePings) this.deliver(up, controlFrame('ping', data as Buffer));
-        return;
-      case 'ws_pong':
-        if (!up.opts.silencePings) this.deliver(up, controlFrame('pong', data as Buffer));
-        return;
-      case 'ws_close':
-        this.onWsClose(up, data as [number, string]);
-        return;
+  /** Gun's set_owner: the owner hands the connection over; not while it is shutting down. */
+  private setOwner(from: Pid, owner: Pid): void {
+    if (from !== this.owner) return; // checked at the call; the owner changed in between
+    if (this.status.name !== 'up') {
+      send(from, this.dialect.error(this.me, undefined, reasons.OWNER_WHILE_CLOSING));
+      return;
     }
+    demonitor(this.status.monitor, { flush: true });
+    this.owner = owner;
+    this.status = { name: 'up', monitor: monitor('process', owner) };
   }
+
+  /** Gun's shutdown: close gracefully, never reconnect, exit 'shutdown'. */
+  private shutdown(): void {
+    const state = this.state;
+    if (state.name === 'not_connected' || state.name === 'connecting') {
+      if (state.name === 'connecting') state.socket.destroy();
+      exit('shutdown');
+    }
+    if (state.name === 'closing') {
+      if (this.status.name === 'up') this.setStatus({ name: 'shutdown' });
+      return;
+    }
+    this.setStatus({ name: 'shutdown' });
+    this.closing('shutdown');
+  }
+
+  /** The owner died: close gracefully, then exit as Gun's owner_down says. */
+  private onOwnerDown(reason: unknown): void {
+    const state = this.state;
+    if (state.name === 'not_connected' || state.name === 'connecting') {
+      if (state.name === 'connecting') state.socket.destroy();
+      exit(ownerDownReason(reason));
+    }
+    this.status = { name: 'down', reason };
+    if (state.name !== 'closing') this.closing('owner_down');
+  }
+
+  private setStatus(status: Status): void {
+    if (this.status.name === 'up') demonitor(this.status.monitor, { flush: true });
+    this.status = status;
+  }
+
+  /** Starts a graceful close: the protocol says goodbye, and we wait at most closingTimeout. */
+  private closing(reason: unknown): void {
+    const state = this.state;
+    if (state.name !== 'connected') return;
+    this.enterClosing();
+    this.run1((out) => state.protocol.closing(reason, out));
+  }
+
+  private enterClosing(): void {
+    const state = this.state;
+    if (state.name !== 'connected') return;
+    this.state = { name: 'closing', socket: state.socket, protocol: state.protocol };
+    this.cancelKeepalive();
+    const timeout = state.protocol.name === 'ws' ? this.wsOpts?.closingTimeout : this.cfg.httpOpts.closingTimeout;
+    sendAfter(timeout ?? this.cfg.httpOpts.closingTimeout, this.me, ['$gun_timer', 'closing', this.gen]);
+  }
+
+  // -- going down --------------------------------------------------------------
 
   /**
-   * Gives the owner a frame, within its flow credit. Past the credit, reading
-   * pauses; frames ws had already read are held here, in order, until
-   * `updateFlow` gives more credit.
+   * The connection is over (Gun's disconnect): the socket closes; then the
+   * process exits if it was shutting down or its owner is gone, else the
+   * owner hears of it (with the streams that were cut off) and we reconnect.
    */
-  private deliver(up: Upgrade, frame: IncomingFrame): void {
-    if (this.credit === Infinity) {
-      this.tell(this.cfg.writer.frame(this.me, up.ref, frame));
-      return;
+  private disconnect(reason: unknown): void {
+    const state = this.state;
+    if (state.name !== 'connected' && state.name !== 'closing') return;
+    state.socket.destroy();
+    this.gen++; // the closed socket's late events are stale now
+    this.cancelKeepalive();
+    this.state = { name: 'not_connected' };
+    this.wsStream = undefined;
+    this.upgrading = undefined;
+    const { status } = this;
+    if (status.name === 'shutdown') exit('shutdown');
+    if (status.name === 'down') exit(ownerDownReason(status.reason));
+    const out: Command[] = [];
+    const killed = state.protocol.down(out);
+    // The last deliveries (a body that ended with the connection); writes
+    // and the like mean nothing now.
+    for (const cmd of out) {
+      if (cmd.type === 'deliver') send(cmd.stream.replyTo, this.dialect.stream(this.me, cmd.stream, cmd.event));
     }
-    if (this.credit <= 0 || this.held.length > 0) this.held.push(frame);
-    else this.give(up, frame);
+    // Each HTTP stream cut off is told why, before the owner hears of the
+    // connection (gun_http:close/4: `closed`, or `{closed, Reason}`).
+    if (state.protocol.name === 'http') {
+      const why = reason === 'closed' ? 'closed' : ['closed', reason];
+      for (const s of killed) send(s.replyTo, this.dialect.stream(this.me, s, ['error', why]));
+    }
+    this.tell(this.dialect.down(this.me, this.owner, state.protocol.name, reason, killed));
+    this.retries = this.cfg.retry;
+    this.notConnected(reason);
   }
 
-  /** Sends a frame within the credit, pausing reading when the credit runs out. */
-  private give(up: Upgrade, frame: IncomingFrame): void {
-    this.tell(this.cfg.writer.frame(this.me, up.ref, frame));
-    if (--this.credit <= 0) {
-      up.ws.pause();
-      this.pausedSincePing = true;
-    }
+  // -- keepalive ------------------------------------------------------------------
+
+  private keepaliveInterval(): number {
+    return this.wsStream !== undefined ? (this.wsOpts?.keepalive ?? Infinity) : this.cfg.httpOpts.keepalive;
   }
 
-  private onWsClose(up: Upgrade, [code, reason]: [number, string]): void {
-    // The connection is over: frames held back by flow control go to the
-    // owner now, in order, rather than being lost with it.
-    for (const frame of this.held.splice(0)) this.tell(this.cfg.writer.frame(this.me, up.ref, frame));
-    // 1006: the connection dropped with no close frame; 1005: a close frame with no code.
-    if (code !== 1006)
-      this.tell(this.cfg.writer.frame(this.me, up.ref, code === 1005 ? 'close' : ['close', code, reason]));
-    if (this.state === 'closing') exit(this.exitReason);
-    if (this.state === 'upgrading') {
-      // The handshake itself failed (bad answer, socket gone).
-      this.upgrade = undefined;
-      this.lost(lostText(this.lastError), false);
-      return;
-    }
-    const why = this.lostReason ?? (code === 1006 ? lostText(this.lastError) : reasons.CLOSED_BY_PEER);
-    this.lost(why, code !== 1006);
-  }
-
-  /**
-   * Every keepalive period: ping the peer, and call it dead if nothing at
-   * all (a pong, a frame, a ping) came from it during the whole last period
-   * while we were reading. A reader paused for flow control hears nothing,
-   * however alive the peer (its pong sits unread behind the frames the owner
-   * has not asked for), so a period with a pause in it never counts.
-   */
-  private keepalive(): void {
-    const up = this.upgrade as Upgrade;
-    if (this.awaitingPong && !this.pausedSincePing) {
-      // Silence for a whole keepalive period: the peer is gone, even if TCP has not noticed.
-      this.lostReason = reasons.PEER_DEAD;
-      up.ws.terminate();
-      return;
-    }
-    this.awaitingPong = true;
-    this.pausedSincePing = this.credit <= 0;
-    if (!this.pausedSincePing) up.ws.ping();
-    sendAfter(up.opts.keepalive, this.me, ['$gun_timer', 'keepalive', this.gen]);
-  }
-
-  // -- ending ---------------------------------------------------------------
-
-  /** Ends the connection gracefully, then exits with `reason`. */
-  private shutdown(reason: unknown): void {
-    if (this.state === 'ws') {
-      (this.upgrade as Upgrade).ws.close(1001);
-      this.startClosing(reason);
-    } else if (this.state !== 'closing') {
-      exit(reason);
+  private armKeepalive(interval: number): void {
+    this.cancelKeepalive();
+    if (interval !== Infinity) {
+      this.keepaliveTimer = sendAfter(interval, this.me, ['$gun_timer', 'keepalive', this.gen]);
     }
   }
 
-  /** Waits for the peer's close frame, at most closingTimeout, then exits with `reason`. */
-  private startClosing(reason: unknown): void {
-    this.state = 'closing';
-    this.exitReason = reason;
-    const timeout = (this.upgrade as Upgrade).opts.closingTimeout;
-    sendAfter(timeout, this.me, ['$gun_timer', 'closing', this.gen]);
+  private cancelKeepalive(): void {
+    if (this.keepaliveTimer !== undefined) cancelTimer(this.keepaliveTimer);
+    this.keepaliveTimer = undefined;
+  }
+
+  // -- to others ------------------------------------------------------------------
+
+  private tell(messages: readonly (readonly [Pid, unknown])[]): void {
+    for (const [to, message] of messages) send(to, message);
+  }
+
+  private socket(): net.Socket | undefined {
+    return this.state.name === 'not_connected' ? undefined : this.state.socket;
+  }
+
+  // -- introspection ------------------------------------------------------------
+
+  /** Gun's info/1, read synchronously (Gun reads it with sys:get_state). */
+  info(): ConnectionInfo {
+    const state = this.state;
+    const socket = this.socket();
+    const address = socket?.address();
+    const tls = this.cfg.transport === 'tls';
+    return {
+      owner: this.owner,
+      socket,
+      transport: this.cfg.transport,
+      stateName: state.name,
+      originScheme: tls ? 'https' : 'http',
+      originHost: this.cfg.host,
+      originPort: this.cfg.port,
+      intermediaries: [],
+      ...(state.name === 'connected' || state.name === 'closing' ? { protocol: state.protocol.name } : {}),
+      ...(address !== undefined && 'port' in address ? { sockIp: address.address, sockPort: address.port } : {}),
+      dialect: this.dialect.name,
+      alive: this.me === undefined || isAlive(this.me),
+    };
+  }
+
+  /** Gun's stream_info/2: `['ok', info | undefined]`, or `['error', 'not_connected']`. */
+  streamInfo(ref: Ref): readonly ['ok', StreamInfo | undefined] | readonly ['error', 'not_connected'] {
+    const state = this.state;
+    if (state.name !== 'connected' && state.name !== 'closing') return ['error', 'not_connected'];
+    const known = state.protocol.streamInfo(ref);
+    if (known === undefined) return ['ok', undefined];
+    return ['ok', { ref, replyTo: known.stream.replyTo, state: known.state, intermediaries: [], tunnel: undefined }];
+  }
+
+  /** The current owner (for the API's checks). */
+  get currentOwner(): Pid {
+    return this.owner;
   }
 }
 
-function controlFrame(kind: 'ping' | 'pong', data: Buffer): IncomingFrame {
-  return data.length === 0 ? kind : [kind, data];
+/** Gun's closing_timeout reason, by status. */
+function closingReason(status: Status): unknown {
+  if (status.name === 'shutdown') return 'shutdown';
+  if (status.name === 'down') return 'owner_down';
+  return 'normal';
+}
+
+/** Gun's owner_down/2: the exit reason once the owner is gone. */
+function ownerDownReason(reason: unknown): unknown {
+  if (reason === 'normal' || reason === 'shutdown') return reason;
+  if (Array.isArray(reason) && reason[0] === 'shutdown') return reason;
+  return ['shutdown', ['owner_down', reason]];
+}
+
+/** A connect failure as an Erlang-style atom: ECONNREFUSED → 'econnrefused'. */
+function connectFailure(err: Error | undefined): unknown {
+  if (err === undefined) return 'closed';
+  return errorCode(err);
+}
+
+function errorCode(err: Error): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  return typeof code === 'string' ? code.toLowerCase() : ['error', err.message];
 }
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function lostText(err: unknown): unknown {
-  return err === undefined ? reasons.CONNECTION_LOST : ['closed', errorText(err)];
 }

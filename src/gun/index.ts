@@ -1,10 +1,27 @@
 /**
- * beamish/gun: Gun, Erlang's WebSocket client, on beamish processes.
- * See docs/gun.md.
+ * beamish/gun: Gun, Erlang's HTTP and WebSocket client, on beamish processes.
+ * See docs/gun.md (the guide) and docs/porting.md (from Gun 2).
  */
-export { type ConnPid, close, open, shutdown, updateFlow, wsSend, wsUpgrade } from './api.js';
-export type { ClassicMessage } from './dialect.js';
-export { formatGunMessage } from './format.js';
+export type { ConnPid } from './api/checks.js';
+export {
+  type AwaitUpResult,
+  awaitUp,
+  close,
+  info,
+  open,
+  setOwner,
+  shutdown,
+  streamInfo,
+} from './api/connection.js';
+export { flush } from './api/flush.js';
+// Everything of the HTTP family, `await` and `delete` included: names that
+// are reserved words can be re-exported by `export *` alone (esbuild, which
+// tsx runs on, refuses them in an export list).
+export * from './api/http.js';
+export { updateFlow, wsSend, wsUpgrade } from './api/ws.js';
+export type { Call, ConnectionInfo, ConnectionMessage, Control, StreamInfo } from './connection.js';
+export { type ClassicMessage, type DialectName, formatGunMessage, type Gun2Message } from './dialects/index.js';
 export type { IncomingFrame, OutgoingFrame, Payload } from './frames.js';
 export type { Headers, HeadersInput } from './headers.js';
-export type { Dialect, OpenOptions, WsOptions } from './options.js';
+export type { HttpOptions, OpenOptions, RequestOpts, WsOptions } from './options.js';
+export type { IsFin } from './protocols/protocol.js';

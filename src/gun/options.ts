@@ -2,10 +2,8 @@ import type { ConnectionOptions } from 'node:tls';
 import { BadArgError } from '../runtime/errors.js';
 import { Pid } from '../runtime/ids.js';
 import { assertDelay, assertTimeout, describe } from '../runtime/validate.js';
+import type { DialectName } from './dialects/dialect.js';
 import { isToken } from './headers.js';
-
-/** Which message shapes the owner gets (see docs/gun.md). */
-export type Dialect = 'classic';
 
 /** WebSocket options, given to `open` (defaults for every upgrade) or to one `wsUpgrade`. */
 export interface WsOptions {
@@ -20,6 +18,26 @@ export interface WsOptions {
   /** Subprotocols to offer (`sec-websocket-protocol`). */
   readonly protocols?: readonly string[];
   /** Frames the owner may be sent before reading pauses; `updateFlow` adds more. Default Infinity. */
+  readonly flow?: number;
+  /** Given to `wsUpgrade`: the process that gets the WebSocket's messages (gun2; default the caller). */
+  readonly replyTo?: Pid;
+}
+
+/** HTTP/1.1 options, given to `open`. */
+export interface HttpOptions {
+  /** Milliseconds between keep-alive empty lines while idle (as Gun); Infinity: none. Default Infinity. */
+  readonly keepalive?: number;
+  /** How long a graceful close waits for running requests to finish, in ms. Default 15000. */
+  readonly closingTimeout?: number;
+  /** The HTTP version requests are sent with. Default 'HTTP/1.1'. */
+  readonly version?: 'HTTP/1.1' | 'HTTP/1.0';
+}
+
+/** Options of one request. */
+export interface RequestOpts {
+  /** The process that gets the stream's messages; default the caller. */
+  readonly replyTo?: Pid;
+  /** gun_data messages allowed before reading pauses; `updateFlow` adds more. Default Infinity. */
   readonly flow?: number;
 }
 
@@ -36,8 +54,10 @@ export interface OpenOptions {
   readonly retryTimeout?: number;
   /** Defaults for every `wsUpgrade` on this connection. */
   readonly wsOpts?: WsOptions;
-  /** Message shapes: `'classic'` (the default, the seed chapter's). */
-  readonly dialect?: Dialect;
+  /** HTTP/1.1 options. */
+  readonly httpOpts?: HttpOptions;
+  /** Message shapes: `'classic'` (the default, the seed chapter's) or `'gun2'` (Gun 2.x's). */
+  readonly dialect?: DialectName;
   /** The process that gets the messages; default the caller. */
   readonly owner?: Pid;
 }
@@ -51,6 +71,12 @@ export interface ResolvedWsOptions {
   readonly flow: number;
 }
 
+export interface ResolvedHttpOptions {
+  readonly keepalive: number;
+  readonly closingTimeout: number;
+  readonly version: 'HTTP/1.1' | 'HTTP/1.0';
+}
+
 export interface ResolvedOptions {
   readonly host: string;
   readonly port: number;
@@ -60,10 +86,11 @@ export interface ResolvedOptions {
   readonly retry: number;
   readonly retryTimeout: number;
   readonly wsOpts: ResolvedWsOptions;
-  readonly dialect: Dialect;
+  readonly httpOpts: ResolvedHttpOptions;
+  readonly dialect: DialectName;
 }
 
-/** Gun's WebSocket defaults for the 'classic' dialect. */
+/** Gun's WebSocket defaults, with the 'classic' dialect's keepalive (the dialects say theirs). */
 export const WS_DEFAULTS: ResolvedWsOptions = {
   // The seed promises automatic pings, so 'classic' pings by default.
   keepalive: 5000,
@@ -81,10 +108,13 @@ const OPEN_KEYS = new Set([
   'retry',
   'retryTimeout',
   'wsOpts',
+  'httpOpts',
   'dialect',
   'owner',
 ]);
-const WS_KEYS = new Set(['keepalive', 'silencePings', 'closingTimeout', 'compress', 'protocols', 'flow']);
+const WS_KEYS = new Set(['keepalive', 'silencePings', 'closingTimeout', 'compress', 'protocols', 'flow', 'replyTo']);
+const HTTP_KEYS = new Set(['keepalive', 'closingTimeout', 'version']);
+const REQUEST_KEYS = new Set(['replyTo', 'flow']);
 
 function assertObject(fn: string, name: string, value: unknown, keys: Set<string>): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -110,6 +140,19 @@ function flag(fn: string, name: string, value: unknown, fallback: boolean): bool
   return value;
 }
 
+/** A flow credit: a whole number > 0, or Infinity. */
+function credit(fn: string, name: string, value: unknown, what: string): number {
+  if (typeof value !== 'number' || !(value === Infinity || (Number.isInteger(value) && value > 0))) {
+    throw new BadArgError(fn, name, `expected a whole number of ${what} > 0 or Infinity, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function pid(fn: string, name: string, value: unknown): Pid {
+  if (!(value instanceof Pid)) throw new BadArgError(fn, name, `expected a pid, got ${describe(value)}`);
+  return value;
+}
+
 /** Validates WebSocket options over `base`; names the bad option in the error. */
 export function resolveWsOptions(fn: string, name: string, value: unknown, base: ResolvedWsOptions): ResolvedWsOptions {
   if (value === undefined) return base;
@@ -121,14 +164,8 @@ export function resolveWsOptions(fn: string, name: string, value: unknown, base:
   // Offering a name twice means nothing, and ws refuses it from inside the connection.
   const twice = protocols.find((p, i) => protocols.indexOf(p) !== i);
   if (twice !== undefined) throw new BadArgError(fn, `${name}.protocols`, `subprotocol '${twice}' is listed twice`);
-  const flow = o.flow ?? base.flow;
-  if (typeof flow !== 'number' || !(flow === Infinity || (Number.isInteger(flow) && flow > 0))) {
-    throw new BadArgError(
-      fn,
-      `${name}.flow`,
-      `expected a whole number of frames > 0 or Infinity, got ${describe(flow)}`,
-    );
-  }
+  const flow = credit(fn, `${name}.flow`, o.flow ?? base.flow, 'frames');
+  if (o.replyTo !== undefined) pid(fn, `${name}.replyTo`, o.replyTo);
   const keepalive = duration(fn, `${name}.keepalive`, o.keepalive, base.keepalive);
   if (keepalive === 0)
     throw new BadArgError(fn, `${name}.keepalive`, 'expected a number of milliseconds > 0 or Infinity');
@@ -142,11 +179,42 @@ export function resolveWsOptions(fn: string, name: string, value: unknown, base:
   };
 }
 
-/** Validates `open`'s arguments and fills in Gun's defaults. */
+/** Validates HTTP options over Gun's defaults. */
+function resolveHttpOptions(fn: string, name: string, value: unknown): ResolvedHttpOptions {
+  const o = value === undefined ? {} : assertObject(fn, name, value, HTTP_KEYS);
+  const version = o.version ?? 'HTTP/1.1';
+  if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') {
+    throw new BadArgError(fn, `${name}.version`, `expected 'HTTP/1.1' or 'HTTP/1.0', got ${describe(version)}`);
+  }
+  const keepalive = duration(fn, `${name}.keepalive`, o.keepalive, Infinity);
+  if (keepalive === 0)
+    throw new BadArgError(fn, `${name}.keepalive`, 'expected a number of milliseconds > 0 or Infinity');
+  return {
+    keepalive,
+    closingTimeout: duration(fn, `${name}.closingTimeout`, o.closingTimeout, 15000, false),
+    version,
+  };
+}
+
+/** Validates a request's options (`reqOpts`). */
+export function resolveRequestOptions(fn: string, value: unknown): { replyTo: Pid | undefined; flow: number } {
+  if (value === undefined) return { replyTo: undefined, flow: Infinity };
+  const o = assertObject(fn, 'reqOpts', value, REQUEST_KEYS);
+  return {
+    replyTo: o.replyTo === undefined ? undefined : pid(fn, 'reqOpts.replyTo', o.replyTo),
+    flow: credit(fn, 'reqOpts.flow', o.flow ?? Infinity, 'data messages'),
+  };
+}
+
+/**
+ * Validates `open`'s arguments and fills in Gun's defaults; `wsDefaults`
+ * gives each dialect's WebSocket defaults (undefined: no such dialect).
+ */
 export function resolveOptions(
   host: unknown,
   port: unknown,
   opts: unknown,
+  wsDefaults: (dialect: DialectName) => ResolvedWsOptions,
 ): ResolvedOptions & { owner: Pid | undefined } {
   const fn = 'open';
   if (typeof host !== 'string' || host.length === 0)
@@ -156,12 +224,8 @@ export function resolveOptions(
   }
   const o = opts === undefined ? {} : assertObject(fn, 'opts', opts, OPEN_KEYS);
   const dialect = o.dialect ?? 'classic';
-  if (dialect !== 'classic') {
-    throw new BadArgError(
-      fn,
-      'opts.dialect',
-      `expected 'classic' (the 'gun2' dialect is not available yet), got ${describe(dialect)}`,
-    );
+  if (dialect !== 'classic' && dialect !== 'gun2') {
+    throw new BadArgError(fn, 'opts.dialect', `expected 'classic' or 'gun2', got ${describe(dialect)}`);
   }
   const transport = o.transport ?? (port === 443 ? 'tls' : 'tcp');
   if (transport !== 'tcp' && transport !== 'tls') {
@@ -175,9 +239,6 @@ export function resolveOptions(
   if (typeof retry !== 'number' || !(retry === Infinity || (Number.isInteger(retry) && retry >= 0))) {
     throw new BadArgError(fn, 'opts.retry', `expected a whole number of attempts >= 0, got ${describe(retry)}`);
   }
-  if (o.owner !== undefined && !(o.owner instanceof Pid)) {
-    throw new BadArgError(fn, 'opts.owner', `expected a pid, got ${describe(o.owner)}`);
-  }
   return {
     host,
     port,
@@ -186,8 +247,9 @@ export function resolveOptions(
     connectTimeout: duration(fn, 'opts.connectTimeout', o.connectTimeout, Infinity),
     retry,
     retryTimeout: duration(fn, 'opts.retryTimeout', o.retryTimeout, 5000, false),
-    wsOpts: resolveWsOptions(fn, 'opts.wsOpts', o.wsOpts, WS_DEFAULTS),
+    wsOpts: resolveWsOptions(fn, 'opts.wsOpts', o.wsOpts, wsDefaults(dialect)),
+    httpOpts: resolveHttpOptions(fn, 'opts.httpOpts', o.httpOpts),
     dialect,
-    owner: o.owner as Pid | undefined,
+    owner: o.owner === undefined ? undefined : pid(fn, 'opts.owner', o.owner),
   };
 }

@@ -30,6 +30,11 @@ export function connectFailure(err: unknown): unknown {
   return err ?? 'closed';
 }
 
+export const OWNER_WHILE_CLOSING = [
+  'badstate',
+  'The owner of the connection cannot be changed when the connection is shutting down.',
+] as const;
+
 /** gun.erl, connected_ws_only: an HTTP call (request, data, cancel, wsUpgrade) on a WebSocket connection. */
 export const WS_ONLY = ['badstate', 'This connection only accepts Websocket frames.'] as const;
 

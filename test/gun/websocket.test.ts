@@ -43,9 +43,9 @@ describe('Gun WebSocket upgrade (classic)', () => {
       gun.close(pid);
     }));
 
-  it('a refused upgrade without a body gives fin, and the owner can upgrade again', () =>
+  it('a refused upgrade without a body gives fin; the server closed, Gun reconnects, and the owner can upgrade again', () =>
     run(async () => {
-      const pid = gun.open('127.0.0.1', server.port, { retry: 0 });
+      const pid = gun.open('127.0.0.1', server.port, { retry: 1 });
       gun.wsUpgrade(pid, '/refuse404');
       const msg = await receive([['gun_ws_upgrade', pid, 'error', _, _, _]], T);
       assert.equal(msg[3], 'fin');
@@ -92,11 +92,14 @@ describe('Gun WebSocket upgrade (classic)', () => {
         const pid = gun.open('127.0.0.1', mute.port, { retry: 0 });
         const ref = monitor('process', pid);
         gun.wsUpgrade(pid, '/', [['sec-websocket-protocol', 'mychat']]);
-        assert.deepEqual(await receive([['gun_error', pid, _]], T), [
-          'gun_error',
-          pid,
-          ['closed', 'Server sent a subprotocol that was not offered: evil'],
-        ]);
+        const fault = [
+          'connection_error',
+          'protocol_error',
+          "The server chose a subprotocol that was not offered: 'evil'.",
+        ];
+        assert.deepEqual(await receive([['gun_error', pid, _]], T), ['gun_error', pid, fault]);
+        // Then the connection it closed: the upgrade was cut off with it.
+        assert.deepEqual(await receive([['gun_error', pid, _]], T), ['gun_error', pid, ['closed', ['error', fault]]]);
         await receive([['DOWN', ref, 'process', pid, _]], T);
         assert.deepEqual(flush(), []);
       } finally {

@@ -69,11 +69,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     const path = req.url ?? '/';
     requests.push({ path, headers: req.headers });
     if (path === '/refuse400') {
-      socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 12\r\n\r\nbad request!');
+      socket.end(
+        'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 12\r\n\r\nbad request!',
+      );
       return;
     }
     if (path === '/refuse404') {
-      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -630,7 +630,9 @@ export class Ws implements Protocol {
         if (this.busy) this.cleanupPending = true;
         else this.deflate?.cleanup();
       }
-      return this.closeWritten && this.closeReceived ? [] : [this.stream];
+      // Gun's gun_ws:down/1: the WebSocket's stream is always reported, a
+      // completed close too (`['gun_down', pid, 'ws', 'normal', [ref]]`).
+      return [this.stream];
     } finally {
       this.out = undefined;
     }

@@ -357,7 +357,7 @@ describe('ws protocol: receiving', () => {
       call((o) => m.down(o)),
       [],
     );
-    assert.deepEqual(m.down([]), [], 'the close handshake completed: no stream was killed');
+    assert.deepEqual(m.down([]), [stream], 'the stream is reported even after a completed close, as gun_ws:down/1');
     assert.equal(m.streamInfo(stream.ref)?.state, 'stopping');
   });
 
@@ -722,7 +722,7 @@ describe('ws protocol: sending', () => {
     assert.deepEqual(kinds(out), ['deliver', 'deliver', 'deliver', 'close']);
     assert.deepEqual(delivered(out), [['text', 'late'], 'ping', ['close', 1000, '']]);
     assert.deepEqual(closes(out), ['normal']);
-    assert.deepEqual(m.down([]), []);
+    assert.deepEqual(m.down([]), [stream]);
   });
 
   it('closing sends close 1001 once, then waits for the server close', () => {
@@ -882,7 +882,7 @@ describe('ws protocol: permessage-deflate', () => {
       ['text', 'y'.repeat(4000)],
       ['close', 1000, ''],
     ]);
-    assert.deepEqual(m.down([]), []);
+    assert.deepEqual(m.down([]), [stream]);
   });
 
   it('a compressed frame that does not inflate: close 1007', async () => {

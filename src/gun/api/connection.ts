@@ -1,0 +1,132 @@
+import {
+  _,
+  BadArgError,
+  demonitor,
+  exit,
+  monitor,
+  on,
+  Pid,
+  type Ref,
+  receive,
+  self,
+  send,
+} from '../../runtime/index.js';
+import { describe } from '../../runtime/validate.js';
+import { type ConnectionInfo, type StreamInfo, startConnection } from '../connection.js';
+import { dialects } from '../dialects/index.js';
+import { type OpenOptions, resolveOptions } from '../options.js';
+import { type ConnPid, connectionArg, refArg, timeoutArg } from './checks.js';
+
+/**
+ * Opening and closing connections, and asking about them: Gun's `open`,
+ * `await_up`, `info`, `stream_info`, `set_owner`, `shutdown`, `close`. Like
+ * Gun's, the functions that act do not wait for the connection: they check
+ * their arguments (a bad one throws BadArgError at the call) and send the
+ * connection process a message; what happens next arrives as messages.
+ */
+
+/**
+ * Opens a connection to `host:port` and returns its pid at once; it connects
+ * in the background. The caller (or `opts.owner`) owns it: gets its
+ * connection messages, and when the owner dies the connection closes and
+ * exits. `opts.dialect` picks the message shapes: `'classic'` (the default,
+ * the seed chapter's) or `'gun2'` (Gun 2.x's: `gun_up` once connected).
+ */
+export function open(host: string, port: number, opts?: OpenOptions): ConnPid {
+  const { owner, dialect, ...cfg } = resolveOptions(host, port, opts, (name) => dialects[name].wsDefaults);
+  return startConnection({ ...cfg, dialect: dialects[dialect], owner: owner ?? self() });
+}
+
+/** What `awaitUp` returns: Gun's `{ok, Protocol}` or `{error, Reason}`. */
+export type AwaitUpResult = readonly ['ok', 'http' | 'ws'] | readonly ['error', readonly ['down', unknown] | 'timeout'];
+
+/**
+ * Waits for the connection to be up: Gun's `await_up`, for the gun2 dialect
+ * (`['gun_up', pid, protocol]`). `timeout` in ms (default 5000), or the ref
+ * of a monitor on the connection the caller already holds.
+ */
+export async function awaitUp(pid: ConnPid, timeout?: number | Ref): Promise<AwaitUpResult> {
+  connectionArg('awaitUp', pid);
+  return withMonitor(pid, timeoutArg('awaitUp', timeout), (ms, mref) =>
+    receive(
+      [
+        on(['gun_up', pid, _], ([, , protocol]) => ['ok', protocol as 'http' | 'ws'] as const),
+        on(['DOWN', mref, 'process', pid, _], ([, , , , reason]) => ['error', ['down', reason]] as const),
+      ],
+      ms,
+      ['error', 'timeout'] as const,
+    ),
+  );
+}
+
+/**
+ * Runs `fn` with a monitor on `pid`: the caller's own (when `timeout` is a
+ * ref; then Gun's default 5000 ms applies), or one made and removed here, as
+ * Gun's await functions do.
+ */
+export async function withMonitor<T>(
+  pid: Pid,
+  timeout: number | Ref,
+  fn: (ms: number, mref: Ref) => Promise<T>,
+): Promise<T> {
+  if (typeof timeout !== 'number') return fn(5000, timeout);
+  const mref = monitor('process', pid);
+  try {
+    return await fn(timeout, mref);
+  } finally {
+    demonitor(mref, { flush: true });
+  }
+}
+
+/** Gun's `info/1`: a snapshot of the connection (undefined once it has exited). */
+export function info(pid: ConnPid): ConnectionInfo {
+  return connectionArg('info', pid).info();
+}
+
+/**
+ * Gun's `stream_info/2`: `['ok', info]` for a running stream, `['ok',
+ * undefined]` for an unknown one, `['error', 'not_connected']` while the
+ * connection is down.
+ */
+export function streamInfo(
+  pid: ConnPid,
+  ref: Ref,
+): readonly ['ok', StreamInfo | undefined] | readonly ['error', 'not_connected'] {
+  const conn = connectionArg('streamInfo', pid);
+  return conn.streamInfo(refArg('streamInfo', ref));
+}
+
+/**
+ * Gives the connection to another process, which gets its messages from now
+ * on and whose death now ends it. Only the owner may do this, as in Gun.
+ */
+export function setOwner(pid: ConnPid, newOwner: Pid): void {
+  const conn = connectionArg('setOwner', pid);
+  if (!(newOwner instanceof Pid))
+    throw new BadArgError('setOwner', 'newOwner', `expected a pid, got ${describe(newOwner)}`);
+  const me = self();
+  if (conn.currentOwner !== me) {
+    throw new BadArgError(
+      'setOwner',
+      'pid',
+      `only the owner (${conn.currentOwner}) can give the connection away, not ${me}`,
+    );
+  }
+  send(pid, ['$gun_ctl', { kind: 'set_owner', from: me, owner: newOwner }]);
+}
+
+/**
+ * Closes gracefully: the protocol says goodbye (a WebSocket close 1001;
+ * HTTP/1.1 lets running requests finish), at most `closingTimeout`; never
+ * reconnects; exits `'shutdown'`.
+ */
+export function shutdown(pid: ConnPid): void {
+  connectionArg('shutdown', pid);
+  send(pid, ['$gun_ctl', { kind: 'shutdown' }]);
+}
+
+/** Closes at once, with no handshake: the connection process exits `'shutdown'` now. */
+export function close(pid: ConnPid): void {
+  connectionArg('close', pid);
+  exit(pid, 'shutdown');
+}

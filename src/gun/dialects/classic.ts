@@ -1,0 +1,86 @@
+import { formatTerm, type Pid } from '../../runtime/index.js';
+import type { IncomingFrame } from '../frames.js';
+import type { Headers } from '../headers.js';
+import { WS_DEFAULTS } from '../options.js';
+import type { Stream } from '../protocols/protocol.js';
+import * as reasons from '../reasons.js';
+import type { Dialect } from './dialect.js';
+import { frameShape, headersShape, reasonShape, streamMessage } from './shapes.js';
+
+/**
+ * 'classic': the messages of the seed chapter (Gun's original WebSocket
+ * guide), with no stream refs for WebSocket:
+ *
+ * | event                          | message to the owner                                         |
+ * | ------------------------------ | ------------------------------------------------------------ |
+ * | upgrade accepted               | `['gun_ws_upgrade', pid, 'ok']`                              |
+ * | upgrade refused (non-101)      | `['gun_ws_upgrade', pid, 'error', isFin, status, headers]`,  |
+ * |                                | then the body as `['gun_data', pid, isFin, data]`            |
+ * | frame received                 | `['gun_ws', pid, frame]`                                     |
+ * | connection lost, bad state     | `['gun_error', pid, reason]`                                 |
+ *
+ * HTTP requests speak Gun 2's messages (with refs) in both dialects. Coming
+ * up says nothing; going down says `gun_error` to the owner when a
+ * WebSocket was lost (an upgrade or a request cut off gets its stream
+ * error, as in Gun). A close frame from the owner ends the
+ * connection ('shutdown'); a close from the server is delivered, then the
+ * connection counts as lost and reconnects.
+ */
+
+/** The messages of the 'classic' dialect. */
+export type ClassicMessage =
+  | ['gun_ws_upgrade', Pid, 'ok']
+  | ['gun_ws_upgrade', Pid, 'error', 'fin' | 'nofin', number, Headers]
+  | ['gun_data', Pid, 'fin' | 'nofin', Buffer]
+  | ['gun_ws', Pid, IncomingFrame]
+  | ['gun_error', Pid, unknown];
+
+/** The owner hears why its WebSocket went away in the seed's terms. */
+function lostReason(reason: unknown): unknown {
+  if (reason === 'normal') return reasons.CLOSED_BY_PEER;
+  if (reason === 'closed') return reasons.CONNECTION_LOST;
+  if (Array.isArray(reason) && reason[0] === 'error' && typeof reason[1] === 'string') return ['closed', reason[1]];
+  return reason;
+}
+
+export const classic: Dialect = {
+  name: 'classic',
+  // The seed promises automatic pings, so 'classic' pings by default.
+  wsDefaults: WS_DEFAULTS,
+  clientCloseEnds: true,
+  up: () => [],
+  // The owner hears of a lost WebSocket; HTTP streams cut off have been
+  // told already, each with a stream error (see connection.ts).
+  down: (conn, owner, protocol, reason) =>
+    protocol === 'ws' ? [[owner, ['gun_error', conn, lostReason(reason)]]] : [],
+  stream(conn, s: Stream, event) {
+    if (!s.upgrade) return streamMessage(conn, s.ref, event);
+    switch (event[0]) {
+      case 'upgrade':
+        return ['gun_ws_upgrade', conn, 'ok'];
+      case 'response':
+        return ['gun_ws_upgrade', conn, 'error', event[1], event[2], event[3]];
+      case 'data':
+        return ['gun_data', conn, event[1], event[2]];
+      case 'ws':
+        return ['gun_ws', conn, event[1]];
+      case 'error':
+        return ['gun_error', conn, event[1]];
+      default:
+        return streamMessage(conn, s.ref, event);
+    }
+  },
+  error: (conn, _ref, reason) => ['gun_error', conn, reason],
+};
+
+/** A classic message in Erlang's notation, or undefined if it is not one. */
+export function formatClassic(message: readonly unknown[]): string | undefined {
+  const [tag, conn] = message;
+  if (tag === 'gun_ws' && message.length === 3) return formatTerm([tag, conn, frameShape(message[2])]);
+  if (tag === 'gun_error' && message.length === 3) return formatTerm([tag, conn, reasonShape(message[2])]);
+  if (tag === 'gun_ws_upgrade' && message.length === 6) {
+    return formatTerm([...message.slice(0, 5), headersShape(message[5])]);
+  }
+  if (tag === 'gun_ws_upgrade' || (tag === 'gun_data' && message.length === 4)) return formatTerm(message);
+  return undefined;
+}
