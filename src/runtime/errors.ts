@@ -96,3 +96,20 @@ function describeReason(reason: unknown): string {
     return String(reason);
   }
 }
+
+/**
+ * A process called `receive` while another of its receives was still
+ * waiting (two receives awaited at once, with `Promise.all` say). An Erlang
+ * process runs one receive at a time; so does a beamish process. Nothing is
+ * wrong with the arguments, so this is not a BadArgError.
+ */
+export class ConcurrentReceiveError extends Error {
+  override readonly name = 'ConcurrentReceiveError';
+  readonly code = 'concurrent_receive' as const;
+  constructor(
+    /** The process that is already waiting. */
+    readonly pid: Pid,
+  ) {
+    super(`${pid} is already waiting in another receive: a process runs one receive at a time; await it first`);
+  }
+}

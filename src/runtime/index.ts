@@ -2,7 +2,7 @@
  * beamish/runtime: Erlang-style processes for TypeScript.
  * See docs/runtime.md for the guide and the Erlang ↔ beamish table.
  */
-export { BadArgError, NoProcError, ProcessExit, ReceiveTimeout } from './errors.js';
+export { BadArgError, ConcurrentReceiveError, NoProcError, ProcessExit, ReceiveTimeout } from './errors.js';
 export { ErlangList, formatTerm } from './format.js';
 export { makeRef, Pid, Ref } from './ids.js';
 export { isAlive, node, type ProcessInfo, processes, processInfo, self, selfSignal } from './info.js';

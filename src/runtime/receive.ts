@@ -1,5 +1,5 @@
 import { actor } from './context.js';
-import { BadArgError, ReceiveTimeout } from './errors.js';
+import { BadArgError, ConcurrentReceiveError, ReceiveTimeout } from './errors.js';
 import { setLongTimeout } from './long-timeout.js';
 import type { Taken } from './mailbox.js';
 import { _, type Matched } from './pattern.js';
@@ -98,7 +98,7 @@ function receiveIn(
   }
   if (timeout === 0) return timedOut(0, hasAfter, after);
   if (proc.waiter !== undefined) {
-    throw new BadArgError('receive', 'clauses', `${proc.pid} is already waiting in another receive`);
+    throw new ConcurrentReceiveError(proc.pid);
   }
   const promise = new Promise<unknown>((resolve, reject) => {
     const waiter: Waiter = { patterns, resolve, reject, index: -1, timer: undefined };

@@ -5,6 +5,7 @@ import {
   anyNumber,
   anyString,
   BadArgError,
+  ConcurrentReceiveError,
   flush,
   guard,
   on,
@@ -221,10 +222,17 @@ describe('receive', () => {
       assert.deepEqual(flush(), ['keep']);
     }));
 
-  it('a process cannot wait in two receives at once', () =>
+  it('a process cannot wait in two receives at once: ConcurrentReceiveError, not a bad argument', () =>
     run(async () => {
       const first = receive([['one']], 50, 'none');
-      await assert.rejects(receive([['two']]), /already waiting/);
+      await assert.rejects(
+        receive([['two']]),
+        (err: unknown) =>
+          err instanceof ConcurrentReceiveError &&
+          !(err instanceof BadArgError) &&
+          err.pid === self() &&
+          /already waiting in another receive/.test(err.message),
+      );
       assert.equal(await first, 'none');
     }));
 
