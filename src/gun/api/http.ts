@@ -147,11 +147,14 @@ export type AwaitResult =
  * stream error, a connection error (`gun_error` without a ref), the
  * connection's death (`['down', reason]`), or `'timeout'`. `timeout` in ms
  * (default 5000), or the ref of a monitor on the connection the caller
- * already holds (then 5000 ms). Exported as `await`.
+ * already holds (then 5000 ms). With `ref` undefined it waits for a
+ * connection-level error only. Exported as `await`.
  */
-async function awaitStream(pid: ConnPid, ref: Ref, timeout?: number | Ref): Promise<AwaitResult> {
+async function awaitStream(pid: ConnPid, ref: Ref | undefined, timeout?: number | Ref): Promise<AwaitResult> {
   connectionArg('await', pid);
-  refArg('await', ref);
+  // `await(pid, undefined)`, as Gun's tests use it: only a connection-level
+  // error, the connection's death or the timeout can answer.
+  if (ref !== undefined) refArg('await', ref);
   return withMonitor(pid, timeoutArg('await', timeout), (ms, mref) =>
     receive(
       [
@@ -175,7 +178,7 @@ async function awaitStream(pid: ConnPid, ref: Ref, timeout?: number | Ref): Prom
 export { awaitStream as await };
 
 /** The three ways an await ends in error, as Gun's. */
-function errorClauses(pid: ConnPid, ref: Ref, mref: Ref) {
+function errorClauses(pid: ConnPid, ref: Ref | undefined, mref: Ref) {
   return [
     on(['gun_error', pid, ref, _], ([, , , r]) => ['error', ['stream_error', r]] as const),
     on(['gun_error', pid, _], ([, , r]) => ['error', ['connection_error', r]] as const),
