@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import * as wsModule from 'ws';
 import type { Pid, Ref } from '../../runtime/index.js';
 import type { WireFrame } from '../frames.js';
 import type { Headers } from '../headers.js';
 import type { ResolvedWsOptions } from '../options.js';
 import type { Command, IsFin, Protocol, RequestOptions, Stream } from './protocol.js';
+import { wsLibrary } from './ws-library.js';
 
 /**
  * The HTTP/1.1 client protocol module: Gun's `gun_http.erl`, with cowlib's
@@ -34,20 +34,7 @@ import type { Command, IsFin, Protocol, RequestOptions, Stream } from './protoco
  * The streams left are what `down` then reports as killed.
  */
 
-// ws's ESM wrapper exports these, but @types/ws does not declare them: the
-// little we use, typed here.
-interface PerMessageDeflateInstance {
-  offer(): Record<string, unknown>;
-  accept(configurations: unknown[]): unknown;
-}
-interface WsInternals {
-  readonly PerMessageDeflate: new (options?: Record<string, unknown>) => PerMessageDeflateInstance;
-  readonly extension: {
-    format(extensions: Record<string, unknown>): string;
-    parse(header: string): Record<string, unknown[]>;
-  };
-}
-const { PerMessageDeflate, extension } = wsModule as unknown as WsInternals;
+const { PerMessageDeflate, extension } = wsLibrary;
 
 export interface Http1Options {
   readonly host: string;
@@ -1346,7 +1333,7 @@ function checkHandshake(ws: WsOffer, headers: Headers): string | undefined {
   const accepted = joined(headers, 'sec-websocket-extensions');
   if (accepted === undefined) return undefined;
   if (!ws.compress) throw new PeerFault('protocol_error', 'The server accepted an extension that was not offered.');
-  let parsed: Record<string, unknown[]>;
+  let parsed: ReturnType<typeof extension.parse>;
   try {
     parsed = extension.parse(accepted);
   } catch {

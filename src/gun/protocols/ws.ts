@@ -1,10 +1,20 @@
-import * as wsLib from 'ws';
 import type { Pid, Ref } from '../../runtime/index.js';
 import type { IncomingFrame, WireFrame } from '../frames.js';
 import type { Headers } from '../headers.js';
 import type { ResolvedWsOptions } from '../options.js';
 import * as reasons from '../reasons.js';
 import type { Command, IsFin, Protocol, RequestOptions, Stream, WsHandshake } from './protocol.js';
+import {
+  type Callback,
+  type ExtensionParams,
+  type Extensions,
+  type PerMessageDeflate,
+  type Receiver,
+  type Sender,
+  type SenderSocket,
+  type SendOptions,
+  wsLibrary,
+} from './ws-library.js';
 
 /**
  * The WebSocket protocol module, Gun's `gun_ws`: socket bytes and calls in,
@@ -23,82 +33,7 @@ import type { Command, IsFin, Protocol, RequestOptions, Stream, WsHandshake } fr
  * `out`, so that order always holds.
  */
 
-// -- ws's internals: exported by its ESM wrapper, not declared by @types/ws --
-
-type Callback = (error?: Error | null) => void;
-
-/** The extensions a Receiver or Sender is given: permessage-deflate or nothing. */
-interface Extensions {
-  readonly 'permessage-deflate'?: PerMessageDeflate;
-}
-
-interface Receiver {
-  /**
-   * The Writable hook, called directly (see `feed`): the callback comes at
-   * once, or when an inflate finishes; with an error when the frames break
-   * the protocol.
-   */
-  _write(chunk: Buffer, encoding: string, callback: Callback): void;
-  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
-  on(event: 'ping' | 'pong', listener: (data: Buffer) => void): unknown;
-  on(event: 'conclude', listener: (code: number, reason: Buffer) => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-}
-
-interface SendOptions {
-  readonly binary: boolean;
-  readonly compress: boolean;
-  readonly fin: boolean;
-  readonly mask: boolean;
-}
-
-interface Sender {
-  send(data: Buffer, options: SendOptions, cb?: Callback): void;
-  ping(data: Buffer, mask: boolean, cb?: Callback): void;
-  pong(data: Buffer, mask: boolean, cb?: Callback): void;
-  close(code: number | undefined, data: Buffer | undefined, mask: boolean, cb?: Callback): void;
-}
-
-/** What a Sender writes to: a socket, as far as it is concerned. */
-interface SenderSocket {
-  /** Read by the Sender when a deflate finishes: true drops the frame. */
-  destroyed: boolean;
-  cork(): void;
-  uncork(): void;
-  write(chunk: Buffer | string, cb?: Callback): boolean;
-}
-
-/** One extension's parameters, as `extension.parse` gives them: each name with its values. */
-type ExtensionParams = Record<string, Array<string | true>>;
-
-interface PerMessageDeflate {
-  /** Checks the server's answer against the offer; throws when it does not fit. */
-  accept(response: ExtensionParams[]): unknown;
-  cleanup(): void;
-}
-
-interface WsLibrary {
-  readonly Receiver: new (options: {
-    readonly isServer: boolean;
-    readonly extensions: Extensions;
-    readonly maxPayload: number;
-  }) => Receiver;
-  readonly Sender: new (socket: SenderSocket, extensions: Extensions) => Sender;
-  readonly PerMessageDeflate: new (options: {
-    readonly isServer: boolean;
-    readonly maxPayload: number;
-  }) => PerMessageDeflate;
-  readonly extension: { parse(header: string): Record<string, ExtensionParams[]> };
-}
-
-const ws = wsLib as unknown as WsLibrary;
-if (
-  typeof ws.Receiver !== 'function' ||
-  typeof ws.Sender !== 'function' ||
-  typeof ws.PerMessageDeflate !== 'function'
-) {
-  throw new Error('ws no longer exports Receiver, Sender and PerMessageDeflate: beamish needs ws 8');
-}
+const ws = wsLibrary;
 
 // -- constants -----------------------------------------------------------------
 

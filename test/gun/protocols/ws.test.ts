@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import * as wsLib from 'ws';
 import type { IncomingFrame, WireFrame } from '../../../src/gun/frames.js';
 import { type ResolvedWsOptions, WS_DEFAULTS } from '../../../src/gun/options.js';
 import type { Command, Stream } from '../../../src/gun/protocols/protocol.js';
 import { MAX_MESSAGE_BYTES, PERMESSAGE_DEFLATE_OFFER, Ws } from '../../../src/gun/protocols/ws.js';
+import {
+  type Extensions,
+  type PerMessageDeflate,
+  type Receiver,
+  type Sender,
+  type SenderSocket,
+  wsLibrary,
+} from '../../../src/gun/protocols/ws-library.js';
 import * as reasons from '../../../src/gun/reasons.js';
 import { makeRef, Pid } from '../../../src/runtime/index.js';
 
@@ -16,52 +23,7 @@ import { makeRef, Pid } from '../../../src/runtime/index.js';
  * refuses unmasked frames.
  */
 
-// -- ws's server side, as these tests use it (not declared by @types/ws) --------
-
-type Callback = (error?: Error | null) => void;
-type Params = Record<string, Array<string | true>>;
-
-interface PerMessageDeflate {
-  accept(offers: Params[]): Record<string, unknown>;
-  cleanup(): void;
-}
-interface Extensions {
-  readonly 'permessage-deflate'?: PerMessageDeflate;
-}
-interface SendOptions {
-  readonly binary: boolean;
-  readonly compress: boolean;
-  readonly fin: boolean;
-  readonly mask: boolean;
-}
-interface Sender {
-  send(data: Buffer | string, options: SendOptions, cb?: Callback): void;
-  ping(data: Buffer, mask: boolean, cb?: Callback): void;
-  pong(data: Buffer, mask: boolean, cb?: Callback): void;
-  close(code: number | undefined, data: string | undefined, mask: boolean, cb?: Callback): void;
-}
-interface Receiver {
-  write(chunk: Buffer): boolean;
-  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
-  on(event: 'ping' | 'pong', listener: (data: Buffer) => void): unknown;
-  on(event: 'conclude', listener: (code: number, reason: Buffer) => void): unknown;
-  on(event: 'error', listener: (error: Error & { code?: string }) => void): unknown;
-}
-interface SenderSocket {
-  destroyed: boolean;
-  cork(): void;
-  uncork(): void;
-  write(chunk: Buffer | string, cb?: Callback): boolean;
-}
-const ws = wsLib as unknown as {
-  readonly Receiver: new (options: { isServer: boolean; extensions?: Extensions }) => Receiver;
-  readonly Sender: new (socket: SenderSocket, extensions?: Extensions) => Sender;
-  readonly PerMessageDeflate: new (options: { isServer: boolean }) => PerMessageDeflate;
-  readonly extension: {
-    parse(header: string): Record<string, Params[]>;
-    format(extensions: Record<string, Record<string, unknown>>): string;
-  };
-};
+const ws = wsLibrary;
 
 // -- helpers ---------------------------------------------------------------------
 
