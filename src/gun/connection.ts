@@ -597,9 +597,6 @@ export class Connection {
     this.state = { name: 'not_connected' };
     this.wsStream = undefined;
     this.upgrading = undefined;
-    const { status } = this;
-    if (status.name === 'shutdown') exit('shutdown');
-    if (status.name === 'down') exit(ownerDownReason(status.reason));
     const out: Command[] = [];
     const killed = state.protocol.down(out);
     // The last deliveries (a body that ended with the connection); writes
@@ -613,6 +610,10 @@ export class Connection {
       const why = reason === 'closed' ? 'closed' : ['closed', reason];
       for (const s of killed) send(s.replyTo, this.dialect.stream(this.me, s, ['error', why]));
     }
+    // Shutting down, or the owner gone: that was the end (no gun_down, as Gun).
+    const { status } = this;
+    if (status.name === 'shutdown') exit('shutdown');
+    if (status.name === 'down') exit(ownerDownReason(status.reason));
     this.tell(this.dialect.down(this.me, this.owner, state.protocol.name, reason, killed));
     this.retries = this.cfg.retry;
     this.notConnected(reason);
