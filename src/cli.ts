@@ -1,26 +1,37 @@
 /**
- * `beamish ws://host:port/path`: a wscat-like command on the Gun client.
- * Opens a connection, upgrades (with -H headers and -s subprotocols), sends
- * each line of stdin as a text frame, and prints every tuple the owner
- * receives. Ends with a clean close when stdin ends.
+ * The `beamish` command, on the Gun client:
+ * - `beamish ws://host:port/path`: wscat-like. Opens a connection, upgrades
+ *   (with -H headers and -s subprotocols), sends each line of stdin as a
+ *   text frame, and prints every tuple the owner receives. Ends with a clean
+ *   close when stdin ends.
+ * - `beamish get http://host:port/path`: one GET on a gun2 connection (no
+ *   retry), printing every message the owner receives for it, from gun_up
+ *   to the end of the body.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { inspect } from 'node:util';
 import * as gun from './gun/index.js';
-import { _, monitor, receive, self, send } from './runtime/index.js';
+import { _, monitor, type Ref, receive, self, send } from './runtime/index.js';
 
 const USAGE = `usage: beamish [options] ws://host:port/path
+       beamish get [options] http://host:port/path
 
-  -H, --header 'name: value'   add a header to the upgrade request (repeatable)
-  -s, --subprotocol name       offer a subprotocol (repeatable)
-      --ca file                trust this CA certificate (PEM) for wss://
+  -H, --header 'name: value'   add a header to the request (repeatable)
+  -s, --subprotocol name       offer a subprotocol (repeatable; ws:// only)
+      --ca file                trust this CA certificate (PEM) for wss:// and https://
       --js                     print messages in JS notation instead of Erlang's
   -h, --help                   show this help
 
-Each line of stdin is sent as a text frame; end stdin (Ctrl-D) to close.`;
+ws://, wss://: each line of stdin is sent as a text frame; end stdin (Ctrl-D)
+to close.
+
+get http://, https://: makes one GET and prints every message it brings
+(gun_up, gun_inform, gun_response, gun_data, gun_trailers); exits 0 once the
+body is complete, 1 if the connection or the stream fails.`;
 
 interface Args {
+  mode: 'ws' | 'get';
   url: URL;
   headers: Array<[string, string]>;
   protocols: string[];
@@ -30,7 +41,9 @@ interface Args {
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): Args | 'help' {
+function parseArgs(argvIn: string[]): Args | 'help' {
+  const mode = argvIn[0] === 'get' ? 'get' : 'ws';
+  const argv = mode === 'get' ? argvIn.slice(1) : argvIn;
   const headers: Array<[string, string]> = [];
   const protocols: string[] = [];
   let ca: Buffer | undefined;
@@ -49,7 +62,7 @@ function parseArgs(argv: string[]): Args | 'help' {
       const colon = h.indexOf(':');
       if (colon <= 0) throw new UsageError(`bad header '${h}': expected 'name: value'`);
       headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
-    } else if (arg === '-s' || arg === '--subprotocol') protocols.push(value());
+    } else if ((arg === '-s' || arg === '--subprotocol') && mode === 'ws') protocols.push(value());
     else if (arg === '--ca') ca = readFileSync(value());
     else if (arg === '--js') js = true;
     else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
@@ -63,10 +76,14 @@ function parseArgs(argv: string[]): Args | 'help' {
   } catch {
     throw new UsageError(`bad URL '${target}'`);
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new UsageError(`bad URL '${target}': expected ws:// or wss://`);
+  if (mode === 'get' && url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`bad URL '${target}': expected http:// or https://`);
   }
-  return { url, headers, protocols, ca, js };
+  if (mode === 'ws' && url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    const hint = url.protocol === 'http:' || url.protocol === 'https:' ? ` (for a GET: beamish get ${target})` : '';
+    throw new UsageError(`bad URL '${target}': expected ws:// or wss://${hint}`);
+  }
+  return { mode, url, headers, protocols, ca, js };
 }
 
 function fail(message: string, code = 1): never {
@@ -86,12 +103,103 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const { url, headers, protocols, ca, js } = args;
-  const tls = url.protocol === 'wss:';
+  if (args.mode === 'get') await get(args);
+  else await ws(args);
+}
+
+/** Where a URL points: host (IPv6 brackets off), port, and whether it is TLS. */
+function endpoint(url: URL): { host: string; port: number; tls: boolean } {
+  const tls = url.protocol === 'wss:' || url.protocol === 'https:';
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port === '' ? (tls ? 443 : 80) : Number(url.port);
-  const print = (msg: unknown): void =>
-    console.log(js ? inspect(msg, { breakLength: Infinity }) : gun.formatGunMessage(msg));
+  return { host, port, tls };
+}
+
+function printer(js: boolean): (msg: unknown) => void {
+  return (msg) => console.log(js ? inspect(msg, { breakLength: Infinity }) : gun.formatGunMessage(msg));
+}
+
+/**
+ * `beamish get URL`: one GET on a gun2 connection with no retry. Prints
+ * every message the owner gets for it; exits 0 when the body is complete, 1
+ * when the connection cannot be made or the stream fails.
+ */
+async function get({ url, headers, ca, js }: Args): Promise<void> {
+  const { host, port, tls } = endpoint(url);
+  const print = printer(js);
+  let conn: gun.ConnPid;
+  let ref: Ref;
+  try {
+    conn = gun.open(host, port, {
+      dialect: 'gun2',
+      transport: tls ? 'tls' : 'tcp',
+      retry: 0,
+      tlsOpts: ca === undefined ? {} : { ca },
+    });
+    ref = gun.get(conn, `${url.pathname}${url.search}`, headers);
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err), 2);
+  }
+  const mref = monitor('process', conn);
+  let up = false;
+  const done = (): never => {
+    gun.close(conn);
+    process.exit(0);
+  };
+  for (;;) {
+    const msg = await receive([
+      ['gun_up', conn, _],
+      ['gun_inform', conn, ref, _, _],
+      ['gun_response', conn, ref, _, _, _],
+      ['gun_data', conn, ref, _, _],
+      ['gun_trailers', conn, ref, _],
+      ['gun_error', conn, ref, _],
+      ['gun_error', conn, _],
+      ['gun_down', conn, _, _, _],
+      ['DOWN', mref, 'process', conn, _],
+    ]);
+    switch (msg[0]) {
+      case 'DOWN': {
+        const reason = msg[4];
+        if (!up) fail(`cannot connect to ${url.host}: ${gun.formatGunMessage(reason)}`);
+        fail(`connection ended: ${gun.formatGunMessage(reason)}`);
+        break;
+      }
+      case 'gun_up':
+        up = true;
+        print(msg);
+        break;
+      case 'gun_response':
+        print(msg);
+        if (msg[3] === 'fin') done();
+        break;
+      case 'gun_data':
+        print(msg);
+        if (msg[3] === 'fin') done();
+        break;
+      case 'gun_trailers':
+        print(msg);
+        done();
+        break;
+      case 'gun_error':
+        print(msg);
+        if (msg.length === 4) fail(`stream error: ${gun.formatGunMessage(msg[3])}`);
+        fail(`connection error: ${gun.formatGunMessage(msg[2])}`);
+        break;
+      case 'gun_down':
+        print(msg);
+        fail(`connection lost: ${gun.formatGunMessage(msg[3])}`);
+        break;
+      default:
+        print(msg);
+    }
+  }
+}
+
+/** `beamish ws://URL`: wscat-like (see the top of this file). */
+async function ws({ url, headers, protocols, ca, js }: Args): Promise<void> {
+  const { host, port, tls } = endpoint(url);
+  const print = printer(js);
 
   let conn: gun.ConnPid;
   try {

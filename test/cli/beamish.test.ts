@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http, { type IncomingHttpHeaders, type RequestListener } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort, startServer, type TestServer } from '../helpers/servers.js';
 
 const bin = fileURLToPath(new URL('../../bin/beamish.js', import.meta.url));
+const fixtures = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
 
 interface Result {
   code: number | null;
@@ -81,5 +86,209 @@ describe('the beamish command (wscat-like)', () => {
     const r = await beamish(['--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /usage: beamish/);
+  });
+});
+
+/**
+ * A plain node:http server for `beamish get`: `/plain` (content-length),
+ * `/chunked` (three chunks, 20 ms apart), `/hints` (a 103 first),
+ * `/trailers`, `/cut` (the socket dies mid-body); 404 otherwise. No date
+ * header, so that every printed line is known in advance.
+ */
+async function startHttp(
+  tls = false,
+): Promise<{ port: number; requests: IncomingHttpHeaders[]; close(): Promise<void> }> {
+  const requests: IncomingHttpHeaders[] = [];
+  const handler: RequestListener = (req, res) => {
+    requests.push(req.headers);
+    res.sendDate = false;
+    switch (req.url) {
+      case '/plain':
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 6 });
+        res.end('hello\n');
+        return;
+      case '/chunked':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('one,');
+        setTimeout(() => {
+          res.write('two,');
+          setTimeout(() => res.end('three'), 20);
+        }, 20);
+        return;
+      case '/hints':
+        res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+        res.writeHead(200, { 'content-length': 2 });
+        res.end('ok');
+        return;
+      case '/trailers':
+        res.writeHead(200, { trailer: 'x-checksum' });
+        res.write('body');
+        res.addTrailers({ 'x-checksum': 'abc' });
+        res.end();
+        return;
+      case '/cut':
+        res.writeHead(200, { 'content-length': 100 });
+        res.write('partial');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      default:
+        res.writeHead(404, { 'content-length': 0 });
+        res.end();
+    }
+  };
+  const server = tls
+    ? https.createServer(
+        { cert: readFileSync(`${fixtures}server.crt`), key: readFileSync(`${fixtures}server.key`) },
+        handler,
+      )
+    : http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The printed lines, with the pid and the ref made fixed. */
+function lines(stdout: string): string[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.replace(/<0\.\d+\.0>/g, '<PID>').replace(/#Ref<[\d.]+>/g, '#Ref<REF>'));
+}
+
+const KEEP_ALIVE = '{<<"connection">>,<<"keep-alive">>},{<<"keep-alive">>,<<"timeout=5">>}';
+
+describe('beamish get (one HTTP GET)', () => {
+  let web: Awaited<ReturnType<typeof startHttp>>;
+  before(async () => {
+    web = await startHttp();
+  });
+  after(() => web.close());
+
+  it('prints gun_up, the response and its body in Erlang notation, and exits 0', async () => {
+    const r = await beamish(['get', '-H', 'X-Token: abc', `http://127.0.0.1:${web.port}/plain`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.deepEqual(lines(r.stdout), [
+      '{gun_up,<PID>,http}',
+      `{gun_response,<PID>,#Ref<REF>,nofin,200,[{<<"content-type">>,<<"text/plain">>},{<<"content-length">>,<<"6">>},${KEEP_ALIVE}]}`,
+      '{gun_data,<PID>,#Ref<REF>,fin,<<"hello\\n">>}',
+    ]);
+    assert.equal(web.requests.at(-1)?.['x-token'], 'abc');
+  });
+
+  it('prints each piece of a chunked body as its own gun_data, the last one fin', async () => {
+    const r = await beamish(['get', `http://127.0.0.1:${web.port}/chunked`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(r.stdout), [
+      '{gun_up,<PID>,http}',
+      `{gun_response,<PID>,#Ref<REF>,nofin,200,[{<<"content-type">>,<<"text/plain">>},${KEEP_ALIVE},{<<"transfer-encoding">>,<<"chunked">>}]}`,
+      '{gun_data,<PID>,#Ref<REF>,nofin,<<"one,">>}',
+      '{gun_data,<PID>,#Ref<REF>,nofin,<<"two,">>}',
+      '{gun_data,<PID>,#Ref<REF>,fin,<<"three">>}',
+    ]);
+  });
+
+  it('--js prints JS notation', async () => {
+    const r = await beamish(['get', '--js', `http://127.0.0.1:${web.port}/chunked`]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = lines(r.stdout);
+    assert.equal(out[0], "[ 'gun_up', <PID>, 'http' ]");
+    assert.match(
+      out[1] as string,
+      /^\[ 'gun_response', <PID>, #Ref<REF>, 'nofin', 200, \[ \[ 'content-type', 'text\/plain' \]/,
+    );
+    assert.equal(out[4], "[ 'gun_data', <PID>, #Ref<REF>, 'fin', <Buffer 74 68 72 65 65> ]");
+  });
+
+  it('prints a 1xx as gun_inform, and trailers as gun_trailers (which end the stream)', async () => {
+    const hints = await beamish(['get', `http://127.0.0.1:${web.port}/hints`]);
+    assert.equal(hints.code, 0, hints.stderr);
+    assert.deepEqual(lines(hints.stdout).slice(1, 2), [
+      '{gun_inform,<PID>,#Ref<REF>,103,[{<<"link">>,<<"</style.css>; rel=preload">>}]}',
+    ]);
+    assert.equal(lines(hints.stdout).at(-1), '{gun_data,<PID>,#Ref<REF>,fin,<<"ok">>}');
+    const trailers = await beamish(['get', `http://127.0.0.1:${web.port}/trailers`]);
+    assert.equal(trailers.code, 0, trailers.stderr);
+    assert.deepEqual(lines(trailers.stdout).slice(2), [
+      '{gun_data,<PID>,#Ref<REF>,nofin,<<"body">>}',
+      '{gun_trailers,<PID>,#Ref<REF>,[{<<"x-checksum">>,<<"abc">>}]}',
+    ]);
+  });
+
+  it('a response that ends with its head (fin) exits 0, whatever the status', async () => {
+    const r = await beamish(['get', `http://127.0.0.1:${web.port}/nothing-here`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      lines(r.stdout).at(-1),
+      `{gun_response,<PID>,#Ref<REF>,fin,404,[{<<"content-length">>,<<"0">>},${KEEP_ALIVE}]}`,
+    );
+  });
+
+  it('a stream error prints the gun_error, one line on stderr, and exits 1', async () => {
+    const r = await beamish(['get', `http://127.0.0.1:${web.port}/cut`]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(lines(r.stdout).slice(2), [
+      '{gun_data,<PID>,#Ref<REF>,nofin,<<"partial">>}',
+      '{gun_error,<PID>,#Ref<REF>,closed}',
+    ]);
+    assert.equal(r.stderr, 'beamish: stream error: closed\n');
+  });
+
+  it('a refused connection gets one clear line on stderr and exit code 1', async () => {
+    const port = await freePort();
+    const r = await beamish(['get', `http://127.0.0.1:${port}/`]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `beamish: cannot connect to 127.0.0.1:${port}: {shutdown,econnrefused}\n`);
+  });
+
+  it('https:// with --ca: verified against that CA; without it, refused', async () => {
+    const secure = await startHttp(true);
+    try {
+      const r = await beamish(['get', '--ca', `${fixtures}ca.crt`, `https://localhost:${secure.port}/plain`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(lines(r.stdout).at(-1), '{gun_data,<PID>,#Ref<REF>,fin,<<"hello\\n">>}');
+      const untrusted = await beamish(['get', `https://localhost:${secure.port}/plain`]);
+      assert.equal(untrusted.code, 1);
+      assert.equal(untrusted.stdout, '');
+      assert.match(untrusted.stderr, /^beamish: cannot connect to localhost:\d+: \{shutdown,.+\}\n$/);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('bad usage gets one line on stderr and exit code 2', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['get', 'ws://127.0.0.1:1/'], /^beamish: bad URL 'ws:\/\/127\.0\.0\.1:1\/': expected http:\/\/ or https:\/\//],
+      [['get', 'not a url'], /^beamish: bad URL 'not a url'/],
+      [['get'], /^beamish: missing the URL/],
+      [['get', '--frobnicate', 'http://127.0.0.1:1/'], /^beamish: unknown option --frobnicate/],
+      [['get', '-s', 'chat', 'http://127.0.0.1:1/'], /^beamish: unknown option -s/],
+      [['get', '-H', 'bad header: x', 'http://127.0.0.1:1/'], /^beamish: .*not a valid header name/],
+      [['http://127.0.0.1:1/'], /^beamish: bad URL .*expected ws:\/\/ or wss:\/\/ \(for a GET: beamish get /],
+    ];
+    // In parallel: each run is a Node start-up.
+    const results = await Promise.all(cases.map(([args]) => beamish(args)));
+    for (const [i, [args, message]] of cases.entries()) {
+      const r = results[i] as Result;
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
+  });
+
+  it('--help tells of both commands', async () => {
+    const r = await beamish(['get', '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /beamish get \[options\] http:\/\/host:port\/path/);
+    assert.match(r.stdout, /beamish \[options\] ws:\/\/host:port\/path/);
   });
 });
