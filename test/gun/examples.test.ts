@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-/** The demo (`npm start`) and the seed examples run as a newcomer would run them. */
+/** The demo (`npm start`), the seed examples and the porting examples run as a newcomer would run them. */
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -12,7 +12,7 @@ async function tsx(file: string): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: 30_000 });
 }
 
-describe('the demo and the seed examples', () => {
+describe('the demo and the examples', () => {
   it('npm start: the demo prints every message the owner receives, in both notations, and exits 0', async () => {
     const { stdout } = await tsx('examples/demo.ts');
     for (const expected of [
@@ -45,5 +45,34 @@ describe('the demo and the seed examples', () => {
     const third = await tsx('examples/seed/3-receiving-data.ts');
     assert.match(third.stdout, /upgraded again/);
     assert.match(third.stderr, /Oops! \{closed,/);
+  });
+
+  it('the porting examples (docs/porting.md) run to the end and exit by themselves', async () => {
+    const loop = await tsx('examples/porting/request-loop.ts');
+    assert.equal(
+      loop.stdout,
+      [
+        'up: http',
+        '/ 200 Hello world!',
+        '/stream 200 Hello world!',
+        '/missing 404 (no body)',
+        '/slow timed out',
+        'connection down: shutdown',
+        '',
+      ].join('\n'),
+    );
+    const ws = await tsx('examples/porting/ws-reconnect.ts');
+    assert.equal(
+      ws.stdout,
+      [
+        'echo: hello 1',
+        'down: closed',
+        'echo: hello 2',
+        'frame: close',
+        'down: normal',
+        'connection down: shutdown',
+        '',
+      ].join('\n'),
+    );
   });
 });
