@@ -191,6 +191,9 @@ export class Connection {
   /** The WebSocket stream while the socket speaks WebSocket (for calls without a ref). */
   private wsStream: Stream | undefined;
   private wsOpts: ResolvedWsOptions | undefined;
+  private patternsCache: readonly unknown[] | undefined;
+  private patternsKind = '';
+  private patternsOwner: Ref | undefined;
   /** The upgrade waiting for its answer, if any: ws_send calls wait for it. */
   private upgrading: Ref | undefined;
   /** The socket corked for the batch being handled, and the writes since. */
@@ -231,23 +234,43 @@ export class Connection {
 
   // -- what each state listens to -------------------------------------------
 
+  /**
+   * The patterns of the receive for the current state: calls only while the
+   * connection can carry them. Built again only when what they depend on
+   * changes (the state's kind, a pending upgrade, the owner monitor), not
+   * on every receive.
+   */
   private patterns(): readonly unknown[] {
-    const base = [CONTROLS, SOCKET_EVENTS, TIMERS, this.ownerDown()];
-    switch (this.state.name) {
-      case 'connected':
-        return this.upgrading !== undefined ? [...base, ...CALLS_BUT_WS_SEND] : [...base, CALLS];
-      case 'closing':
-        // Gun: with retry 0 new streams are refused at once ('closing');
-        // otherwise they wait for the reconnect. Open streams go on.
-        return this.cfg.retry === 0 ? [...base, CALLS] : [...base, ...STREAM_CALLS];
-      default:
-        return base;
+    const kind =
+      this.state.name === 'connected'
+        ? this.upgrading === undefined
+          ? 'connected'
+          : 'upgrading'
+        : this.state.name === 'closing'
+          ? 'closing'
+          : 'down';
+    const owner = this.status.name === 'up' ? this.status.monitor : undefined;
+    if (kind !== this.patternsKind || owner !== this.patternsOwner || this.patternsCache === undefined) {
+      this.patternsKind = kind;
+      this.patternsOwner = owner;
+      const base = [CONTROLS, SOCKET_EVENTS, TIMERS, ['DOWN', owner ?? NONE, 'process', _, _]];
+      switch (kind) {
+        case 'connected':
+          this.patternsCache = [...base, CALLS];
+          break;
+        case 'upgrading':
+          this.patternsCache = [...base, ...CALLS_BUT_WS_SEND];
+          break;
+        case 'closing':
+          // Gun: with retry 0 new streams are refused at once ('closing');
+          // otherwise they wait for the reconnect. Open streams go on.
+          this.patternsCache = this.cfg.retry === 0 ? [...base, CALLS] : [...base, ...STREAM_CALLS];
+          break;
+        default:
+          this.patternsCache = base;
+      }
     }
-  }
-
-  private ownerDown(): readonly unknown[] {
-    const ref = this.status.name === 'up' ? this.status.monitor : NONE;
-    return ['DOWN', ref, 'process', _, _];
+    return this.patternsCache;
   }
 
   private handle(msg: readonly unknown[]): void {
