@@ -79,7 +79,13 @@ export type Call =
 /** Controls, taken in every state. */
 export type Control =
   | { readonly kind: 'shutdown' }
-  | { readonly kind: 'set_owner'; readonly from: Pid; readonly owner: Pid };
+  | { readonly kind: 'set_owner'; readonly from: Pid; readonly owner: Pid }
+  /** Gun's info/1 and stream_info/2 are calls: answered in turn, after what came before them. */
+  | { readonly kind: 'info'; readonly from: Pid; readonly tag: Ref }
+  | { readonly kind: 'stream_info'; readonly from: Pid; readonly tag: Ref; readonly ref: Ref };
+
+/** The answer to an info or stream_info control. */
+export type Reply = readonly ['$gun_reply', tag: Ref, answer: unknown];
 
 /** What the public functions send a connection. */
 export type ConnectionMessage = readonly ['$gun_call', Call] | readonly ['$gun_ctl', Control];
@@ -121,8 +127,6 @@ export interface ConnectionInfo {
   readonly sockIp?: string;
   readonly sockPort?: number;
   readonly dialect: Dialect['name'];
-  /** False once the process has exited. */
-  readonly alive: boolean;
 }
 
 /** What `gun.streamInfo` tells of a stream. */
@@ -514,8 +518,11 @@ export class Connection {
       }
       case 'ws_send': {
         const ref = call.ref ?? this.wsStream?.ref;
-        if (ref === undefined || protocol.name !== 'ws') {
-          send(call.caller, this.dialect.error(this.me, call.ref, reasons.NOT_UPGRADED));
+        if (ref === undefined) {
+          // The classic dialect's wsSend names no stream: before an upgrade,
+          // the seed's badstate. With a ref, the protocol answers (HTTP/1.1
+          // with Gun's connection-level badstate).
+          send(call.caller, this.dialect.error(this.me, undefined, reasons.NOT_UPGRADED));
           return;
         }
         this.run1((out) => protocol.wsSend(ref, call.caller, call.frames, out));
@@ -540,6 +547,12 @@ export class Connection {
         return;
       case 'set_owner':
         this.setOwner(ctl.from, ctl.owner);
+        return;
+      case 'info':
+        send(ctl.from, ['$gun_reply', ctl.tag, this.info()]);
+        return;
+      case 'stream_info':
+        send(ctl.from, ['$gun_reply', ctl.tag, this.streamInfo(ctl.ref)]);
         return;
     }
   }
@@ -672,8 +685,8 @@ export class Connection {
 
   // -- introspection ------------------------------------------------------------
 
-  /** Gun's info/1, read synchronously (Gun reads it with sys:get_state). */
-  info(): ConnectionInfo {
+  /** Gun's info/1. */
+  private info(): ConnectionInfo {
     const state = this.state;
     const socket = this.socket();
     const address = socket?.address();
@@ -690,12 +703,11 @@ export class Connection {
       ...(state.name === 'connected' || state.name === 'closing' ? { protocol: state.protocol.name } : {}),
       ...(address !== undefined && 'port' in address ? { sockIp: address.address, sockPort: address.port } : {}),
       dialect: this.dialect.name,
-      alive: this.me === undefined || isAlive(this.me),
     };
   }
 
   /** Gun's stream_info/2: `['ok', info | undefined]`, or `['error', 'not_connected']`. */
-  streamInfo(ref: Ref): readonly ['ok', StreamInfo | undefined] | readonly ['error', 'not_connected'] {
+  private streamInfo(ref: Ref): readonly ['ok', StreamInfo | undefined] | readonly ['error', 'not_connected'] {
     const state = this.state;
     if (state.name !== 'connected' && state.name !== 'closing') return ['error', 'not_connected'];
     const known = state.protocol.streamInfo(ref);

@@ -80,8 +80,10 @@ export class NoProcError extends ProcessExit {
   constructor(
     /** The pid that was not alive. */
     readonly pid: Pid,
+    /** The function that needed it alive. */
+    fn = 'link',
   ) {
-    super('noproc', `link: ${pid} is not alive (noproc)`);
+    super('noproc', `${fn}: ${pid} is not alive (noproc)`);
   }
 }
 

@@ -388,11 +388,11 @@ describe('Gun 2.4.1 gun_SUITE / flow_SUITE cases (gun2 dialect)', () => {
       const [, conn] = await receive([['conn', _]], T);
       const pid = conn as gun.ConnPid;
       try {
-        assert.equal(gun.info(pid).owner, me);
+        assert.equal((await gun.info(pid)).owner, me);
         // The old owner exited normally: had that counted, the connection would have exited too.
         await sleep(100);
         assert.equal(isAlive(pid), true);
-        assert.equal(gun.info(pid).owner, me);
+        assert.equal((await gun.info(pid)).owner, me);
       } finally {
         gun.close(pid);
       }
@@ -409,7 +409,12 @@ describe('Gun 2.4.1 gun_SUITE / flow_SUITE cases (gun2 dialect)', () => {
         const pid = open2(origin.port);
         try {
           const peer = await acceptance;
-          const info = gun.info(pid);
+          // Gun's connect is synchronous in the connection process, so the
+          // server's accept there means the connection is up. Ours learns
+          // of its connect through a socket event, which can come a moment
+          // after the server's accept: wait for gun_up.
+          assert.deepEqual(await gun.awaitUp(pid), ['ok', 'http']);
+          const info = await gun.info(pid);
           assert.equal(info.stateName, 'connected');
           assert.equal(info.sockIp, '127.0.0.1');
           assert.equal(info.sockPort, peer.remotePort);
@@ -919,7 +924,7 @@ describe('gun2 HTTP/1.1', () => {
         // Gun's stream_info is a call: it is handled after the request cast
         // the same process made before it, so the stream is always known.
         const ref = gun.get(pid, '/delayed?ms=300');
-        const running = gun.streamInfo(pid, ref);
+        const running = await gun.streamInfo(pid, ref);
         assert.equal(running[0], 'ok');
         assert.deepEqual(running[1] && { ref: running[1].ref, replyTo: running[1].replyTo, state: running[1].state }, {
           ref,
@@ -927,11 +932,11 @@ describe('gun2 HTTP/1.1', () => {
           state: 'running',
         });
         const ref2 = gun.get(pid, '/delayed?ms=300', [], { replyTo: other });
-        const info2 = gun.streamInfo(pid, ref2);
+        const info2 = await gun.streamInfo(pid, ref2);
         assert.equal(info2[0] === 'ok' ? info2[1]?.replyTo : undefined, other);
         // Cancelled, its response not read yet: stopping.
         gun.cancel(pid, ref2);
-        const stopping = gun.streamInfo(pid, ref2);
+        const stopping = await gun.streamInfo(pid, ref2);
         assert.equal(stopping[0] === 'ok' ? stopping[1]?.state : undefined, 'stopping');
       } finally {
         exit(other, 'kill');
@@ -943,11 +948,11 @@ describe('gun2 HTTP/1.1', () => {
     run(async () => {
       const pid = await openUp(cowboy.port);
       try {
-        assert.deepEqual(gun.streamInfo(pid, makeRef()), ['ok', undefined]);
+        assert.deepEqual(await gun.streamInfo(pid, makeRef()), ['ok', undefined]);
         const ref = gun.get(pid, '/');
         await response(pid, ref);
         assert.equal(await bodyText(pid, ref), HELLO);
-        assert.deepEqual(gun.streamInfo(pid, ref), ['ok', undefined]);
+        assert.deepEqual(await gun.streamInfo(pid, ref), ['ok', undefined]);
       } finally {
         gun.close(pid);
       }
@@ -958,10 +963,10 @@ describe('gun2 HTTP/1.1', () => {
       const port = await freePort();
       const pid = open2(port, { retry: 5, retryTimeout: 60_000 });
       try {
-        assert.deepEqual(gun.streamInfo(pid, makeRef()), ['error', 'not_connected']);
+        assert.deepEqual(await gun.streamInfo(pid, makeRef()), ['error', 'not_connected']);
         await sleep(50); // both first attempts failed: waiting a minute to retry
         assert.equal(isAlive(pid), true);
-        assert.deepEqual(gun.streamInfo(pid, makeRef()), ['error', 'not_connected']);
+        assert.deepEqual(await gun.streamInfo(pid, makeRef()), ['error', 'not_connected']);
       } finally {
         gun.close(pid);
       }

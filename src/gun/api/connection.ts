@@ -3,7 +3,9 @@ import {
   BadArgError,
   demonitor,
   exit,
+  makeRef,
   monitor,
+  NoProcError,
   on,
   Pid,
   type Ref,
@@ -12,7 +14,7 @@ import {
   send,
 } from '../../runtime/index.js';
 import { describe } from '../../runtime/validate.js';
-import { type ConnectionInfo, type StreamInfo, startConnection } from '../connection.js';
+import { type ConnectionInfo, type Control, type StreamInfo, startConnection } from '../connection.js';
 import { dialects } from '../dialects/index.js';
 import { type OpenOptions, resolveOptions } from '../options.js';
 import { type ConnPid, connectionArg, refArg, timeoutArg } from './checks.js';
@@ -78,22 +80,58 @@ export async function withMonitor<T>(
   }
 }
 
-/** Gun's `info/1`: a snapshot of the connection (undefined once it has exited). */
-export function info(pid: ConnPid): ConnectionInfo {
-  return connectionArg('info', pid).info();
+/**
+ * Gun's `info/1`: a snapshot of the connection (owner, socket, transport,
+ * state, origin, protocol, socket address). Like Gun's, it is a call the
+ * connection answers in turn, after the messages sent to it before, so it
+ * sees the effect of the caller's earlier calls. Rejects with NoProcError
+ * when the connection has exited.
+ */
+export async function info(pid: ConnPid, timeout = 5000): Promise<ConnectionInfo> {
+  connectionArg('info', pid);
+  return (await ask(pid, 'info', timeout, (from, tag) => ({ kind: 'info', from, tag }))) as ConnectionInfo;
 }
 
 /**
  * Gun's `stream_info/2`: `['ok', info]` for a running stream, `['ok',
  * undefined]` for an unknown one, `['error', 'not_connected']` while the
- * connection is down.
+ * connection is down. A call, answered in turn, as `info`.
  */
-export function streamInfo(
+export async function streamInfo(
   pid: ConnPid,
   ref: Ref,
-): readonly ['ok', StreamInfo | undefined] | readonly ['error', 'not_connected'] {
-  const conn = connectionArg('streamInfo', pid);
-  return conn.streamInfo(refArg('streamInfo', ref));
+  timeout = 5000,
+): Promise<readonly ['ok', StreamInfo | undefined] | readonly ['error', 'not_connected']> {
+  connectionArg('streamInfo', pid);
+  refArg('streamInfo', ref);
+  return (await ask(pid, 'streamInfo', timeout, (from, tag) => ({ kind: 'stream_info', from, tag, ref }))) as
+    | readonly ['ok', StreamInfo | undefined]
+    | readonly ['error', 'not_connected'];
+}
+
+/** Sends a control that the connection answers, and waits for the answer (or its death). */
+async function ask(
+  pid: ConnPid,
+  fn: string,
+  timeout: number,
+  control: (from: Pid, tag: Ref) => Control,
+): Promise<unknown> {
+  const tag = makeRef();
+  const mref = monitor('process', pid);
+  try {
+    send(pid, ['$gun_ctl', control(self(), tag)]);
+    const answer = await receive(
+      [
+        on(['$gun_reply', tag, _], ([, , value]) => ({ value })),
+        on(['DOWN', mref, 'process', pid, _], () => undefined),
+      ],
+      timeout,
+    );
+    if (answer === undefined) throw new NoProcError(pid, fn);
+    return answer.value;
+  } finally {
+    demonitor(mref, { flush: true });
+  }
 }
 
 /**
