@@ -366,7 +366,7 @@ export class Connection {
         this.lastError ??= event.error;
         return;
       case 'closed':
-        if (state.name === 'connecting') this.connectFailed(connectFailure(this.lastError));
+        if (state.name === 'connecting') this.connectFailed(reasons.connectFailure(this.lastError));
         else if (state.name === 'connected' || state.name === 'closing') {
           this.disconnect(this.lastError === undefined ? 'closed' : ['error', errorCode(this.lastError)]);
         }
@@ -735,12 +735,7 @@ function ownerDownReason(reason: unknown): unknown {
   return ['shutdown', ['owner_down', reason]];
 }
 
-/** A connect failure as an Erlang-style atom: ECONNREFUSED → 'econnrefused'. */
-function connectFailure(err: Error | undefined): unknown {
-  if (err === undefined) return 'closed';
-  return errorCode(err);
-}
-
+/** A socket error as Gun words it: `ECONNRESET` → `'econnreset'`. */
 function errorCode(err: Error): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   return typeof code === 'string' ? code.toLowerCase() : ['error', err.message];

@@ -40,3 +40,25 @@ export const WS_ONLY = ['badstate', 'This connection only accepts Websocket fram
 
 /** gun_http.erl: a call naming a stream the connection does not have. */
 export const STREAM_NOT_FOUND = ['badstate', 'The stream cannot be found.'] as const;
+
+// Gun's texts (gun_http.erl), so code ported from Erlang matches them.
+export const STREAM_CLOSED = ['badstate', 'The stream has already been closed.'] as const;
+export const WS_NOT_UPGRADED = [
+  'badstate',
+  'This connection does not currently accept Websocket frames. ' +
+    'The Websocket upgrade was not performed. ' +
+    'This may happen as a result of automatic reconnect.',
+] as const;
+export const WS_OVER_HTTP10 = ['badstate', 'Websocket cannot be used over an HTTP/1.0 connection.'] as const;
+// Ours, in Gun's shape.
+export const UPGRADE_PENDING = [
+  'badstate',
+  'A Websocket upgrade is in progress on this connection: no request may follow it until the server answers.',
+] as const;
+export const BODY_TOO_LONG = ['badstate', 'The request body would be longer than its content-length.'] as const;
+export const BODY_TOO_SHORT = ['badstate', 'The request body ends before its content-length is reached.'] as const;
+export const BAD_REQUEST_LENGTH = [
+  'invalid_request_header',
+  'content-length',
+  'The content-length header is not a valid length.',
+] as const;

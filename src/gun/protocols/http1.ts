@@ -4,6 +4,16 @@ import type { Pid, Ref } from '../../runtime/index.js';
 import type { WireFrame } from '../frames.js';
 import type { Headers } from '../headers.js';
 import type { ResolvedWsOptions } from '../options.js';
+import {
+  BAD_REQUEST_LENGTH,
+  BODY_TOO_LONG,
+  BODY_TOO_SHORT,
+  STREAM_CLOSED,
+  STREAM_NOT_FOUND,
+  UPGRADE_PENDING,
+  WS_NOT_UPGRADED,
+  WS_OVER_HTTP10,
+} from '../reasons.js';
 import type { Command, IsFin, Protocol, RequestOptions, Stream } from './protocol.js';
 import { wsLibrary } from './ws-library.js';
 
@@ -72,29 +82,6 @@ const EMPTY = Buffer.alloc(0);
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 const DIGITS = /^[0-9]+$/;
-
-// Gun's texts (gun_http.erl), so code ported from Erlang matches them.
-const STREAM_NOT_FOUND = ['badstate', 'The stream cannot be found.'] as const;
-const STREAM_CLOSED = ['badstate', 'The stream has already been closed.'] as const;
-const WS_NOT_UPGRADED = [
-  'badstate',
-  'This connection does not currently accept Websocket frames. ' +
-    'The Websocket upgrade was not performed. ' +
-    'This may happen as a result of automatic reconnect.',
-] as const;
-const WS_OVER_HTTP10 = ['badstate', 'Websocket cannot be used over an HTTP/1.0 connection.'] as const;
-// Ours, in Gun's shape.
-const UPGRADE_PENDING = [
-  'badstate',
-  'A Websocket upgrade is in progress on this connection: no request may follow it until the server answers.',
-] as const;
-const BODY_TOO_LONG = ['badstate', 'The request body would be longer than its content-length.'] as const;
-const BODY_TOO_SHORT = ['badstate', 'The request body ends before its content-length is reached.'] as const;
-const BAD_REQUEST_LENGTH = [
-  'invalid_request_header',
-  'content-length',
-  'The content-length header is not a valid length.',
-] as const;
 
 const CLOSE_NORMAL: Command = { type: 'close', reason: 'normal' };
 const ACTIVE: Command = { type: 'active', active: true };
