@@ -48,7 +48,7 @@ describe('code in the docs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'beamish-snippets-'));
     try {
       const files: string[] = [];
-      for (const doc of ['README.md', 'docs/runtime.md', 'docs/gun.md']) {
+      for (const doc of ['README.md', 'docs/runtime.md', 'docs/gun.md', 'docs/porting.md']) {
         modulesOf(readFileSync(join(root, doc), 'utf8')).forEach((m, i) => {
           const file = join(dir, `${doc.replace(/\W/g, '_')}_${i}.mts`);
           writeFileSync(file, m);
