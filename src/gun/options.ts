@@ -179,6 +179,18 @@ export function resolveWsOptions(fn: string, name: string, value: unknown, base:
   };
 }
 
+/** `replyTo` names who gets one upgrade's messages: an option of `wsUpgrade`, not of `open`. */
+function noReplyTo(wsOpts: unknown): unknown {
+  if (typeof wsOpts === 'object' && wsOpts !== null && 'replyTo' in wsOpts) {
+    throw new BadArgError(
+      'open',
+      'opts.wsOpts.replyTo',
+      "replyTo is an option of wsUpgrade (one upgrade's messages), not of open",
+    );
+  }
+  return wsOpts;
+}
+
 /** Validates HTTP options over Gun's defaults. */
 function resolveHttpOptions(fn: string, name: string, value: unknown): ResolvedHttpOptions {
   const o = value === undefined ? {} : assertObject(fn, name, value, HTTP_KEYS);
@@ -247,7 +259,7 @@ export function resolveOptions(
     connectTimeout: duration(fn, 'opts.connectTimeout', o.connectTimeout, Infinity),
     retry,
     retryTimeout: duration(fn, 'opts.retryTimeout', o.retryTimeout, 5000, false),
-    wsOpts: resolveWsOptions(fn, 'opts.wsOpts', o.wsOpts, wsDefaults(dialect)),
+    wsOpts: resolveWsOptions(fn, 'opts.wsOpts', noReplyTo(o.wsOpts), wsDefaults(dialect)),
     httpOpts: resolveHttpOptions(fn, 'opts.httpOpts', o.httpOpts),
     dialect,
     owner: o.owner === undefined ? undefined : pid(fn, 'opts.owner', o.owner),

@@ -653,6 +653,42 @@ describe('gun2 HTTP/1.1', () => {
       }
     }));
 
+  it("post without a body, or with options in the body's place, streams its body (Gun's post/3 and post/4 with a map)", () =>
+    run(async () => {
+      aux.requests.length = 0;
+      const pid = await openUp(aux.port);
+      try {
+        const me = self();
+        const streamed = gun.post(pid, '/echo', [['content-type', 'text/plain']]);
+        gun.data(pid, streamed, 'fin', 'streamed');
+        assert.equal((await response(pid, streamed)).status, 200);
+        assert.equal(await bodyText(pid, streamed), 'streamed');
+        const withOpts = gun.put(pid, '/echo', [], { replyTo: me });
+        gun.data(pid, withOpts, 'nofin', 'with ');
+        gun.data(pid, withOpts, 'fin', 'options');
+        assert.equal((await response(pid, withOpts)).status, 200);
+        assert.equal(await bodyText(pid, withOpts), 'with options');
+        const whole = gun.patch(pid, '/echo', [], 'whole', { replyTo: me });
+        assert.equal((await response(pid, whole)).status, 200);
+        assert.equal(await bodyText(pid, whole), 'whole');
+        assert.deepEqual(
+          aux.requests.map((r) => [r.method, r.headers['transfer-encoding'], r.body.toString()]),
+          [
+            ['POST', 'chunked', 'streamed'],
+            ['PUT', 'chunked', 'with options'],
+            ['PATCH', undefined, 'whole'],
+          ],
+        );
+        // Neither a body nor options: refused at the call, naming the body.
+        assert.throws(
+          () => gun.post(pid, '/echo', [], 42 as unknown as string),
+          (err: unknown) => err instanceof BadArgError && err.argument === 'body',
+        );
+      } finally {
+        gun.close(pid);
+      }
+    }));
+
   it('cancel: nothing more arrives for the cancelled ref; the next request on the connection works', () =>
     run(async () => {
       const pid = await openUp(cowboy.port);
@@ -993,6 +1029,15 @@ describe('gun2 HTTP/1.1', () => {
           ref,
           'fin',
           Buffer.from(HELLO),
+        ]);
+        // An error about a stream carries its ref in classic too.
+        const unknown = makeRef();
+        gun.cancel(pid, unknown);
+        assert.deepEqual(await receive([['gun_error', pid, _, _]], T), [
+          'gun_error',
+          pid,
+          unknown,
+          ['badstate', 'The stream cannot be found.'],
         ]);
         await sleep(50);
         assert.deepEqual(flush(), [], 'no gun_up in classic, nothing else');

@@ -99,6 +99,10 @@ describe('Gun misuse: clear errors at the call, the connection unharmed', () => 
       [() => gun.open('localhost', 80, { wsOpts: { silencePings: 'no' } }), /'opts\.wsOpts\.silencePings'/],
       // @ts-expect-error owner
       [() => gun.open('localhost', 80, { owner: 'me' }), /'opts\.owner'/],
+      // replyTo names who gets one upgrade's messages: wsUpgrade's option, not open's.
+      [() => gun.open('localhost', 80, { wsOpts: { replyTo: self() } }), /'opts\.wsOpts\.replyTo'.*wsUpgrade/],
+      [() => gun.open('localhost', 80, { dialect: 'gun3' as 'gun2' }), /'opts\.dialect'/],
+      [() => gun.open('localhost', 80, { httpOpts: { version: 'HTTP/2' as 'HTTP/1.1' } }), /'opts\.httpOpts\.version'/],
     ];
     for (const [call, message] of bad) {
       assert.throws(call, BadArgError);

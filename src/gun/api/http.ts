@@ -57,19 +57,49 @@ function deleteRequest(pid: ConnPid, path: string, headers?: HeadersInput, reqOp
 
 export { deleteRequest as delete };
 
-/** `POST path` with a body. */
-export function post(pid: ConnPid, path: string, headers: HeadersInput, body?: Body, reqOpts?: RequestOpts): Ref {
-  return startRequest('post', pid, 'POST', path, headers, bodyArg('post', body ?? ''), reqOpts);
+/**
+ * `POST path`. With a body (a string or bytes), the whole request; without
+ * one, or with request options in its place, a request whose body follows
+ * in `gun.data` calls, as Gun's `post/3` and `post/4` with a map do.
+ */
+export function post(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): Ref;
+export function post(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): Ref;
+export function post(pid: ConnPid, path: string, headers: HeadersInput, first?: unknown, second?: RequestOpts): Ref {
+  return withBody('post', 'POST', pid, path, headers, first, second);
 }
 
-/** `PUT path` with a body. */
-export function put(pid: ConnPid, path: string, headers: HeadersInput, body?: Body, reqOpts?: RequestOpts): Ref {
-  return startRequest('put', pid, 'PUT', path, headers, bodyArg('put', body ?? ''), reqOpts);
+/** `PUT path`, as `post`. */
+export function put(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): Ref;
+export function put(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): Ref;
+export function put(pid: ConnPid, path: string, headers: HeadersInput, first?: unknown, second?: RequestOpts): Ref {
+  return withBody('put', 'PUT', pid, path, headers, first, second);
 }
 
-/** `PATCH path` with a body. */
-export function patch(pid: ConnPid, path: string, headers: HeadersInput, body?: Body, reqOpts?: RequestOpts): Ref {
-  return startRequest('patch', pid, 'PATCH', path, headers, bodyArg('patch', body ?? ''), reqOpts);
+/** `PATCH path`, as `post`. */
+export function patch(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): Ref;
+export function patch(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): Ref;
+export function patch(pid: ConnPid, path: string, headers: HeadersInput, first?: unknown, second?: RequestOpts): Ref {
+  return withBody('patch', 'PATCH', pid, path, headers, first, second);
+}
+
+/** Gun's post/3,4,5: a body (string or bytes) makes a whole request; none, or options in its place, a streamed one. */
+function withBody(
+  fn: string,
+  method: string,
+  pid: ConnPid,
+  path: string,
+  headers: HeadersInput,
+  first: unknown,
+  second: RequestOpts | undefined,
+): Ref {
+  if (typeof first === 'string' || first instanceof Uint8Array) {
+    return startRequest(fn, pid, method, path, headers, bodyArg(fn, first), second);
+  }
+  // Options in the body's place (or nothing): the body is streamed. A
+  // second options argument then means the first was meant as a body.
+  const isOptions = typeof first === 'object' && first !== null && !Array.isArray(first);
+  if (second !== undefined || (first !== undefined && !isOptions)) bodyArg(fn, first);
+  return startRequest(fn, pid, method, path, headers, undefined, first as RequestOpts | undefined);
 }
 
 /**

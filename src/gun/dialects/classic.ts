@@ -70,7 +70,9 @@ export const classic: Dialect = {
         return streamMessage(conn, s.ref, event);
     }
   },
-  error: (conn, _ref, reason) => ['gun_error', conn, reason],
+  // An error about a stream carries its ref (HTTP speaks Gun 2 here too);
+  // the seed's WebSocket errors name no stream.
+  error: (conn, ref, reason) => (ref === undefined ? ['gun_error', conn, reason] : ['gun_error', conn, ref, reason]),
 };
 
 /** A classic message in Erlang's notation, or undefined if it is not one. */

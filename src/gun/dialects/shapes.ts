@@ -19,12 +19,18 @@ export function frameShape(frame: unknown): unknown {
   return frame.map((part, i) => (i > 0 && typeof part === 'string' ? Buffer.from(part) : part));
 }
 
-/** Gun's reasons are `{Kind, Text}` with the text a binary: `['closed', text]`. */
+/**
+ * Gun's reasons are `{Kind, Text}` with the text a binary (`['closed',
+ * 'The connection was lost.']`), or `{Kind, Atom}` (`['closing',
+ * 'shutdown']`): a second element that reads as an atom stays one.
+ */
 export function reasonShape(reason: unknown): unknown {
-  if (Array.isArray(reason) && reason.length === 2 && typeof reason[1] === 'string')
+  if (Array.isArray(reason) && reason.length === 2 && typeof reason[1] === 'string' && !ATOM.test(reason[1]))
     return [reason[0], Buffer.from(reason[1])];
   return reason;
 }
+
+const ATOM = /^[a-z][a-zA-Z0-9_@]*$/;
 
 /** Header pairs as Erlang's list of binary pairs. */
 export function headersShape(headers: unknown): unknown {
