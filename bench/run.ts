@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark and prints a Markdown table: our figure, the
  * baseline measured in the same run, their ratio, and the target.
- * `npm run bench` (or `npm run bench -- runtime` / `-- gun` for one group).
+ * `npm run bench` (or `npm run bench -- runtime` / `-- gun` / `-- http` for one group).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,12 @@ await group('runtime', async () => {
 
 await group('gun', async () => {
   figures.push(...(await gunBenchmarks()));
+});
+
+await group('http', async () => {
+  // Loaded only for its group: undici need not sit in the other groups' heap.
+  const { httpBenchmarks } = await import('./http.bench.js');
+  figures.push(...(await httpBenchmarks()));
 });
 
 console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
