@@ -160,24 +160,41 @@ const SOCKET_EVENTS = ['$gun_sock', _, _] as const;
 const TIMERS = ['$gun_timer', _, _] as const;
 const NONE = Symbol('none');
 
-/** Live connections, for `info` and the API's checks; a dead one is forgotten with its pid. */
-const connections = new WeakMap<Pid, Connection>();
+/** What the API needs to know of a connection to check a call: its dialect and its owner. */
+export interface ConnectionHandle {
+  readonly dialect: Dialect;
+  readonly currentOwner: Pid;
+}
 
-/** The connection behind `pid`, if it is one. */
-export function connectionOf(pid: unknown): Connection | undefined {
+/**
+ * Gun connections by pid, for the API's checks. While the process lives,
+ * the handle is the connection itself; once it has exited, a two-field
+ * record, so that a dead connection's pid, which callers may keep for
+ * long, holds neither its socket nor its options.
+ */
+const connections = new WeakMap<Pid, ConnectionHandle>();
+
+/** The connection behind `pid`, if it is one (alive or not). */
+export function connectionOf(pid: unknown): ConnectionHandle | undefined {
   return typeof pid === 'object' && pid !== null ? connections.get(pid as Pid) : undefined;
 }
 
 /** Starts a connection process; returns its pid at once. */
 export function startConnection(cfg: ConnectionConfig): Pid<ConnectionMessage> {
   const conn = new Connection(cfg);
-  const pid = spawn<ConnectionMessage>(() => conn.run());
+  const pid = spawn<ConnectionMessage>(async () => {
+    try {
+      await conn.run();
+    } finally {
+      connections.set(pid, { dialect: conn.dialect, currentOwner: conn.currentOwner });
+    }
+  });
   // Known at once, so that calls made before the process runs are checked.
   connections.set(pid, conn);
   return pid;
 }
 
-export class Connection {
+export class Connection implements ConnectionHandle {
   /** This process; set when it starts running. */
   private me!: Pid;
   readonly dialect: Dialect;

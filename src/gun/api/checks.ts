@@ -1,6 +1,6 @@
 import { BadArgError, type Pid, Ref } from '../../runtime/index.js';
 import { describe } from '../../runtime/validate.js';
-import { type Connection, type ConnectionMessage, connectionOf } from '../connection.js';
+import { type ConnectionHandle, type ConnectionMessage, connectionOf } from '../connection.js';
 import { codePoint, isToken } from '../headers.js';
 
 /**
@@ -12,7 +12,7 @@ import { codePoint, isToken } from '../headers.js';
 export type ConnPid = Pid<ConnectionMessage>;
 
 /** The connection behind `pid`, or BadArgError. */
-export function connectionArg(fn: string, pid: unknown): Connection {
+export function connectionArg(fn: string, pid: unknown): ConnectionHandle {
   const conn = connectionOf(pid);
   if (conn === undefined) {
     throw new BadArgError(fn, 'pid', `expected the pid of a Gun connection (from open), got ${describe(pid)}`);
