@@ -11,7 +11,6 @@ import {
   receive,
   receiveNow,
   self,
-  selfSignal,
   send,
   sendAfter,
   spawn,
@@ -182,13 +181,7 @@ export function connectionOf(pid: unknown): ConnectionHandle | undefined {
 /** Starts a connection process; returns its pid at once. */
 export function startConnection(cfg: ConnectionConfig): Pid<ConnectionMessage> {
   const conn = new Connection(cfg);
-  const pid = spawn<ConnectionMessage>(async () => {
-    try {
-      await conn.run();
-    } finally {
-      connections.set(pid, { dialect: conn.dialect, currentOwner: conn.currentOwner });
-    }
-  });
+  const pid = spawn<ConnectionMessage>(() => conn.run());
   // Known at once, so that calls made before the process runs are checked.
   connections.set(pid, conn);
   return pid;
@@ -217,7 +210,7 @@ export class Connection implements ConnectionHandle {
   private patternsOwner: Ref | undefined;
   /** The upgrade waiting for its answer, if any: ws_send calls wait for it. */
   private upgrading: Ref | undefined;
-  /** The socket corked for the batch being handled, and the writes since. */
+  /** The socket corked for this turn's writes, and the writes since. */
   private corked: net.Socket | undefined;
   private corkedWrites = 0;
   private readonly postLater: (commands: Command[]) => void;
@@ -232,24 +225,23 @@ export class Connection implements ConnectionHandle {
   async run(): Promise<void> {
     this.me = self();
     this.status = { name: 'up', monitor: monitor('process', this.owner) };
-    // Whatever ends this process, its socket goes with it.
-    selfSignal().addEventListener('abort', () => this.socket()?.destroy());
-    this.connect();
-    for (;;) {
-      this.handle((await receive(this.patterns())) as readonly unknown[]);
-      // Then everything else already queued, in the same turn: one await per
-      // batch rather than per message, its writes corked into few packets.
-      let next = receiveNow(this.patterns(), NONE);
-      if (next === NONE) continue;
-      const socket = this.state.name === 'connected' ? this.state.socket : undefined;
-      socket?.cork();
-      this.corked = socket;
-      try {
-        for (; next !== NONE; next = receiveNow(this.patterns(), NONE)) this.handle(next as readonly unknown[]);
-      } finally {
-        this.corked = undefined;
-        socket?.uncork();
+    try {
+      this.connect();
+      for (;;) {
+        this.handle((await receive(this.patterns())) as readonly unknown[]);
+        // Then everything else already queued, in the same turn: one await
+        // per batch rather than per message.
+        for (let next = receiveNow(this.patterns(), NONE); next !== NONE; next = receiveNow(this.patterns(), NONE)) {
+          this.handle(next as readonly unknown[]);
+        }
       }
+    } finally {
+      // Whatever ends this process (an exit of its own, a kill while it
+      // waits in receive), its socket goes with it. A finally costs nothing,
+      // where a listener on the process's AbortSignal costs a controller and
+      // a closure per connection.
+      this.socket()?.destroy();
+      connections.set(this.me, { dialect: this.dialect, currentOwner: this.owner });
     }
   }
 
@@ -481,14 +473,49 @@ export class Connection implements ConnectionHandle {
     }
   }
 
+  /**
+   * Writes for the socket, corked per turn: the first write of a turn corks
+   * the socket and the end of the turn (process.nextTick) uncorks it, so
+   * what one turn writes (a batch of frames, pipelined requests) leaves in
+   * one writev rather than one write each. A cork held over thousands of
+   * writes makes one huge writev that costs more than it saves: every 64
+   * writes, let them out.
+   */
   private write(socket: net.Socket, data: Buffer | string): void {
-    // A cork held over thousands of writes makes one huge writev that costs
-    // more than it saves: let them out every few dozen.
-    if (this.corked === socket && ++this.corkedWrites % 32 === 0) {
+    if (this.corked !== socket) {
+      socket.cork();
+      this.corked = socket;
+      this.corkedWrites = 0;
+      process.nextTick(uncorkTurn, this, socket);
+    } else if (++this.corkedWrites % 64 === 0) {
       socket.uncork();
       socket.cork();
     }
     socket.write(data);
+  }
+
+  /**
+   * Closes the socket without losing what was written to it: a WebSocket
+   * close frame answering the server's, say, written this turn, is still
+   * corked or queued in Node. Those bytes leave first (end, then destroy
+   * once they are out, or after 5 s if the peer stops reading); with
+   * nothing queued, the socket is destroyed at once.
+   */
+  private closeSocket(socket: net.Socket): void {
+    if (this.corked === socket) this.uncork(socket);
+    if (socket.writable && socket.writableLength > 0) {
+      socket.end();
+      socket.once('finish', destroySocket);
+      socket.setTimeout(5000, destroySocket);
+    } else {
+      socket.destroy();
+    }
+  }
+
+  /** The end of a turn: what it wrote goes out (see write). */
+  uncork(socket: net.Socket): void {
+    if (this.corked === socket) this.corked = undefined;
+    socket.uncork();
   }
 
   // -- calls ----------------------------------------------------------------
@@ -644,7 +671,7 @@ export class Connection implements ConnectionHandle {
   private disconnect(reason: unknown): void {
     const state = this.state;
     if (state.name !== 'connected' && state.name !== 'closing') return;
-    state.socket.destroy();
+    this.closeSocket(state.socket);
     this.gen++; // the closed socket's late events are stale now
     this.cancelKeepalive();
     this.state = { name: 'not_connected' };
@@ -736,6 +763,14 @@ export class Connection implements ConnectionHandle {
   get currentOwner(): Pid {
     return this.owner;
   }
+}
+
+function destroySocket(this: net.Socket): void {
+  this.destroy();
+}
+
+function uncorkTurn(conn: Connection, socket: net.Socket): void {
+  conn.uncork(socket);
 }
 
 /** Gun's closing_timeout reason, by status. */

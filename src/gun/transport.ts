@@ -27,22 +27,38 @@ export interface TransportOptions {
   readonly tlsOpts: tls.ConnectionOptions;
 }
 
+/** Where a socket's events go: kept on the socket, so its listeners can be shared. */
+const POST: unique symbol = Symbol('beamish.gun.post');
+type PostingSocket = net.Socket & { [POST]: Post };
+
+// One set of listeners for every socket (ws's style: named for source and
+// event), rather than four closures per connection.
+function socketOnConnect(this: PostingSocket): void {
+  this[POST]({ type: 'connected' });
+}
+function socketOnData(this: PostingSocket, data: Buffer): void {
+  this[POST]({ type: 'data', data });
+}
+function socketOnError(this: PostingSocket, error: Error): void {
+  this[POST]({ type: 'error', error });
+}
+function socketOnClose(this: PostingSocket): void {
+  this[POST]({ type: 'closed' });
+}
+
 /** Opens the socket; its events go to `post`. */
 export function openSocket(cfg: TransportOptions, post: Post): net.Socket {
   const { host, port, transport, tlsOpts } = cfg;
-  const socket =
+  const socket = (
     transport === 'tls'
       ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined, ...tlsOpts })
-      : net.connect({ host, port });
+      : net.connect({ host, port })
+  ) as PostingSocket;
+  socket[POST] = post;
   socket.setNoDelay(true);
-  socket.once(transport === 'tls' ? 'secureConnect' : 'connect', () => post({ type: 'connected' }));
-  socket.on('data', (data: Buffer) => post({ type: 'data', data }));
-  socket.on('error', (error) => post({ type: 'error', error }));
-  socket.on('close', () => post({ type: 'closed' }));
+  socket.once(transport === 'tls' ? 'secureConnect' : 'connect', socketOnConnect);
+  socket.on('data', socketOnData);
+  socket.on('error', socketOnError);
+  socket.on('close', socketOnClose);
   return socket;
-}
-
-/** Writes what a protocol module asked for. */
-export function write(socket: net.Socket, data: Buffer | string): void {
-  socket.write(data);
 }
