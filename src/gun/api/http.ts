@@ -1,4 +1,4 @@
-import { _, makeRef, on, type Ref, receive, self, send } from '../../runtime/index.js';
+import { _, makeRef, type Ref, receive, self, send } from '../../runtime/index.js';
 import type { IncomingFrame } from '../frames.js';
 import { type Headers, type HeadersInput, normalizeHeaders } from '../headers.js';
 import { type RequestOpts, resolveRequestOptions } from '../options.js';
@@ -185,35 +185,46 @@ async function awaitStream(pid: ConnPid, ref: Ref | undefined, timeout?: number 
   // `await(pid, undefined)`, as Gun's tests use it: only a connection-level
   // error, the connection's death or the timeout can answer.
   if (ref !== undefined) refArg('await', ref);
-  return withMonitor(pid, timeoutArg('await', timeout), (ms, mref) =>
-    receive(
+  return withMonitor(pid, timeoutArg('await', timeout), async (ms, mref) => {
+    // Plain patterns, not on() clauses: an await per message is a hot path
+    // (a pipelined request loop), and clauses would be closures made anew
+    // on every call. The message is reshaped below instead.
+    const message = await receive(
       [
-        on(['gun_inform', pid, ref, _, _], ([, , , s, h]) => ['inform', s as number, h as Headers] as const),
-        on(
-          ['gun_response', pid, ref, _, _, _],
-          ([, , , f, s, h]) => ['response', f as IsFin, s as number, h as Headers] as const,
-        ),
-        on(['gun_data', pid, ref, _, _], ([, , , f, d]) => ['data', f as IsFin, d as Buffer] as const),
-        on(['gun_trailers', pid, ref, _], ([, , , h]) => ['trailers', h as Headers] as const),
-        on(['gun_upgrade', pid, ref, _, _], ([, , , p, h]) => ['upgrade', p as string[], h as Headers] as const),
-        on(['gun_ws', pid, ref, _], ([, , , frame]) => ['ws', frame as IncomingFrame] as const),
-        ...errorClauses(pid, ref, mref),
+        ['gun_inform', pid, ref, _, _],
+        ['gun_response', pid, ref, _, _, _],
+        ['gun_data', pid, ref, _, _],
+        ['gun_trailers', pid, ref, _],
+        ['gun_upgrade', pid, ref, _, _],
+        ['gun_ws', pid, ref, _],
+        ['gun_error', pid, ref, _],
+        ['gun_error', pid, _],
+        ['DOWN', mref, 'process', pid, _],
       ],
       ms,
-      ['error', 'timeout'] as const,
-    ),
-  );
+      TIMEOUT,
+    );
+    return message === TIMEOUT ? TIMEOUT : awaitResult(message);
+  });
 }
 
 export { awaitStream as await };
 
-/** The three ways an await ends in error, as Gun's. */
-function errorClauses(pid: ConnPid, ref: Ref | undefined, mref: Ref) {
-  return [
-    on(['gun_error', pid, ref, _], ([, , , r]) => ['error', ['stream_error', r]] as const),
-    on(['gun_error', pid, _], ([, , r]) => ['error', ['connection_error', r]] as const),
-    on(['DOWN', mref, 'process', pid, _], ([, , , , r]) => ['error', ['down', r]] as const),
-  ];
+const TIMEOUT = ['error', 'timeout'] as const;
+
+/** A message that `await` or `awaitBody` took, as Gun's await shapes it. */
+function awaitResult(message: readonly unknown[]): AwaitResult {
+  switch (message[0]) {
+    case 'gun_error':
+      return message.length === 4
+        ? ['error', ['stream_error', message[3]]]
+        : ['error', ['connection_error', message[2]]];
+    case 'DOWN':
+      return ['error', ['down', message[4]]];
+    default:
+      // gun_inform → ['inform', status, headers], gun_data → ['data', isFin, data], ...
+      return [(message[0] as string).slice(4), ...message.slice(3)] as unknown as AwaitResult;
+  }
 }
 
 /** What `gun.awaitBody` returns: Gun's `{ok, Body}`, `{ok, Body, Trailers}` or `{error, Reason}`. */
@@ -231,26 +242,26 @@ export async function awaitBody(pid: ConnPid, ref: Ref, timeout?: number | Ref):
   connectionArg('awaitBody', pid);
   refArg('awaitBody', ref);
   return withMonitor(pid, timeoutArg('awaitBody', timeout), async (ms, mref) => {
+    const patterns = [
+      ['gun_data', pid, ref, _, _],
+      ['gun_trailers', pid, ref, _],
+      ['gun_error', pid, ref, _],
+      ['gun_error', pid, _],
+      ['DOWN', mref, 'process', pid, _],
+    ] as const;
     const chunks: Buffer[] = [];
     for (;;) {
-      const next = await receive(
-        [
-          on(['gun_data', pid, ref, _, _], ([, , , f, d]) => ['data', f as IsFin, d as Buffer] as const),
-          on(['gun_trailers', pid, ref, _], ([, , , h]) => ['trailers', h as Headers] as const),
-          ...errorClauses(pid, ref, mref),
-        ],
-        ms,
-        ['error', 'timeout'] as const,
-      );
-      switch (next[0]) {
-        case 'data':
-          chunks.push(next[2]);
-          if (next[1] === 'fin') return ['ok', Buffer.concat(chunks)];
+      const message = await receive(patterns, ms, TIMEOUT);
+      if (message === TIMEOUT) return TIMEOUT;
+      switch (message[0]) {
+        case 'gun_data':
+          chunks.push(message[4] as Buffer);
+          if (message[3] === 'fin') return ['ok', chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)];
           break;
-        case 'trailers':
-          return ['ok', Buffer.concat(chunks), next[1]];
+        case 'gun_trailers':
+          return ['ok', Buffer.concat(chunks), message[3] as Headers];
         default:
-          return next;
+          return awaitResult(message) as AwaitBodyResult;
       }
     }
   });
