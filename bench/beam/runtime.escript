@@ -105,6 +105,7 @@ produce(C, I, N) ->
 %% erlang:memory(processes) after minus before, over n (it includes the list
 %% of pids, as the TypeScript's heap figure includes its array of pids).
 spawn_waiting(N) ->
+    settle(erlang:memory(processes), 100),
     garbage_collect(),
     Mem0 = erlang:memory(processes),
     T0 = now_us(),
@@ -116,11 +117,21 @@ spawn_waiting(N) ->
     %% Checked after the clock stopped: every one is waiting in its receive.
     [{status, waiting} = process_info(P, status) || P <- Pids],
     {memory, One} = process_info(hd(Pids), memory),
-    %% Gone before the next round starts, or their memory, freed during its
-    %% measurement, would come off that round's figure.
     [exit(P, kill) || P <- Pids],
     wait_dead(Pids),
     {Us, Bytes, One}.
+
+%% The previous round's processes are freed some time after they are dead
+%% (tens of MB for a further 100 ms or so): wait until erlang:memory(processes)
+%% holds still (two reads 20 ms apart within 64 KB, at most 2 s), or their
+%% memory, freed during this round's measurement, would come off its figure.
+settle(_, 0) -> ok;
+settle(Prev, Tries) ->
+    timer:sleep(20),
+    case erlang:memory(processes) of
+        M when abs(M - Prev) < 65536 -> ok;
+        M -> settle(M, Tries - 1)
+    end.
 
 wait_dead([]) -> ok;
 wait_dead([P | Rest] = Pids) ->
