@@ -1,28 +1,63 @@
 import { match, tagOf } from './pattern.js';
 
 /**
- * A process's mailbox: messages in arrival order, plus an index by tag.
+ * A process's mailbox: messages in arrival order, plus, once a receive has
+ * had to skip past many of them, an index by tag.
  *
  * Messages sit in one array in arrival order; a message's arrival number
  * (`seq`) is its position plus `base`. Taking a message from the middle
  * leaves a hole, skipped by later scans and squeezed out once holes are
  * numerous, so that every operation stays cheap on average.
  *
- * A message that is an array whose first element is a string (a tagged tuple
- * such as `['gun_ws', pid, frame]`) is also listed, by arrival number, under
- * its tag. A receive whose patterns all start with a literal tag walks only
- * the lists of those tags and picks the earliest match, so the answer is
- * exactly the one a scan of the whole mailbox would give (Erlang's order
- * semantics), at a cost that does not grow with messages of other tags.
+ * The tag index lists, for each tag, the arrival numbers of the messages that
+ * are arrays whose first element is that string (tagged tuples such as
+ * `['gun_ws', pid, frame]`). A receive whose patterns all start with a
+ * literal tag walks only the lists of those tags and picks the earliest
+ * match, so the answer is exactly the one a scan of the whole mailbox would
+ * give (Erlang's order semantics), at a cost that does not grow with
+ * messages of other tags.
+ *
+ * The index is built lazily: only when such a receive finds the oldest
+ * message does not match and at least `indexMin` messages are queued. Most
+ * traffic is taken in order (the oldest message matches) and then pays
+ * nothing for it: keeping it up to date on every push cost about an eighth
+ * of a producer → consumer run. Building it reads each queued message once;
+ * after that every push keeps it current until the mailbox empties or is
+ * compacted, when it is dropped and left to be built again on demand. Each
+ * drop follows at least as many takes as the rebuild reads messages, so the
+ * cost per message stays constant on average, and a selective receive past
+ * a backlog costs the same as on an empty mailbox, the first one excepted.
+ * Below `indexMin` messages a skipping receive scans them in order: a few
+ * pattern tests cost less than keeping an index.
  *
  * Arrays of values rather than linked nodes: a mailbox with a million queued
- * messages costs two array slots per message, not an object the garbage
+ * messages costs one array slot per message, not an object the garbage
  * collector must trace.
  */
 
 const HOLE: unique symbol = Symbol('hole');
 /** Shared by every empty mailbox until its first message: most stay empty. */
 const NO_SLOTS: unknown[] = [];
+
+/**
+ * The number of queued messages from which a receive that skips builds the
+ * tag index rather than scanning. A scan of 32 messages whose tags differ
+ * from the patterns' costs about as much as indexing them.
+ */
+let indexMin = 32;
+
+/**
+ * @internal For tests: sets the queue length from which the tag index is
+ * used (0: whenever a receive skips); returns the previous one.
+ */
+export function setIndexMin(n: number): number {
+  const old = indexMin;
+  indexMin = n;
+  return old;
+}
+
+/** @internal For tests: how many times a tag index was built, and used by a receive. */
+export const indexStats = { builds: 0, scans: 0 };
 
 /** Arrival numbers of the messages with one tag; entries before `start` are spent. */
 interface TagList {
@@ -42,9 +77,11 @@ export class Mailbox {
   private start = 0;
   /** Arrival number of `slots[0]`. */
   private base = 0;
+  /** Holes at or after `start` (taken from the middle, or not yet passed by `start`). */
   private holes = 0;
+  /** The tag index; undefined until a receive needs it (see above). */
   private byTag: Map<string, TagList> | undefined = undefined;
-  // The last tag pushed and its list: a run of same-tagged messages skips the Map.
+  // The last tag indexed and its list: a run of same-tagged messages skips the Map.
   private lastTag: string | undefined = undefined;
   private lastList: TagList | undefined = undefined;
   /** Pattern index of the match a scan found. */
@@ -54,25 +91,45 @@ export class Mailbox {
 
   push(message: unknown): void {
     if (this.slots === NO_SLOTS) this.slots = [];
-    const seq = this.base + this.slots.length;
     this.slots.push(message);
     this.size++;
+    if (this.byTag !== undefined) this.index(message, this.base + this.slots.length - 1);
+  }
+
+  /** Lists `message`, which arrived `seq`-th, under its tag, if it has one. */
+  private index(message: unknown, seq: number): void {
     const tag = messageTag(message);
     if (tag === undefined) return;
     let list: TagList | undefined;
     if (tag === this.lastTag) {
       list = this.lastList as TagList;
     } else {
-      this.byTag ??= new Map();
-      list = this.byTag.get(tag);
+      const byTag = this.byTag as Map<string, TagList>;
+      list = byTag.get(tag);
       if (list === undefined) {
         list = { seqs: [], start: 0 };
-        this.byTag.set(tag, list);
+        byTag.set(tag, list);
       }
       this.lastTag = tag;
       this.lastList = list;
     }
     list.seqs.push(seq);
+  }
+
+  private buildIndex(): void {
+    indexStats.builds++;
+    this.byTag = new Map();
+    const slots = this.slots;
+    for (let i = this.start; i < slots.length; i++) {
+      const m = slots[i];
+      if (m !== HOLE) this.index(m, this.base + i);
+    }
+  }
+
+  private dropIndex(): void {
+    this.byTag = undefined;
+    this.lastTag = undefined;
+    this.lastList = undefined;
   }
 
   /**
@@ -91,31 +148,42 @@ export class Mailbox {
       out.index = index;
       return true;
     }
-    const slots = this.slots;
-    let at = -1;
-    const tags = tagsOf(patterns);
-    if (tags !== undefined && this.byTag === undefined) return false;
-    if (tags === undefined) {
-      for (let i = this.start + 1; i < slots.length; i++) {
-        const m = slots[i];
-        if (m === HOLE) continue;
-        const k = firstMatch(patterns, m);
-        if (k >= 0) {
-          at = i;
-          this.scanIndex = k;
-          break;
-        }
-      }
-    } else if (typeof tags === 'string') {
-      at = this.scanTag(tags, patterns, -1);
-    } else {
-      for (const tag of tags) at = this.scanTag(tag, patterns, at);
-    }
+    if (this.size === 1) return false;
+    const at = this.size >= indexMin && allTagged(patterns) ? this.scanTags(patterns) : this.scan(patterns);
     if (at < 0) return false;
-    out.message = slots[at];
+    out.message = this.slots[at];
     out.index = this.scanIndex;
     this.removeAt(at);
     return true;
+  }
+
+  /** The slot of the first message after the oldest that matches `patterns`, or -1. */
+  private scan(patterns: readonly unknown[]): number {
+    const slots = this.slots;
+    for (let i = this.start + 1; i < slots.length; i++) {
+      const m = slots[i];
+      if (m === HOLE) continue;
+      const k = firstMatch(patterns, m);
+      if (k >= 0) {
+        this.scanIndex = k;
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** `scan` through the tag index, for patterns that all have a literal tag. */
+  private scanTags(patterns: readonly unknown[]): number {
+    indexStats.scans++;
+    if (this.byTag === undefined) this.buildIndex();
+    let at = -1;
+    next: for (let p = 0; p < patterns.length; p++) {
+      const tag = tagOf(patterns[p]) as string;
+      // Each tag's list once; no array of distinct tags to allocate.
+      for (let q = 0; q < p; q++) if (tagOf(patterns[q]) === tag) continue next;
+      at = this.scanTag(tag, patterns, at);
+    }
+    return at;
   }
 
   /**
@@ -149,12 +217,19 @@ export class Mailbox {
   /** Removes every message for which `pred` holds; returns how many. */
   removeWhere(pred: (message: unknown) => boolean): number {
     let removed = 0;
-    for (let i = this.start; i < this.slots.length; i++) {
-      const m = this.slots[i];
+    const slots = this.slots;
+    // Holes only while walking; trimming or compacting would move the slots.
+    for (let i = this.start; i < slots.length; i++) {
+      const m = slots[i];
       if (m !== HOLE && pred(m)) {
-        this.removeAt(i);
+        slots[i] = HOLE;
         removed++;
       }
+    }
+    if (removed > 0) {
+      this.size -= removed;
+      this.holes += removed;
+      this.settle();
     }
     return removed;
   }
@@ -166,66 +241,86 @@ export class Mailbox {
       const m = this.slots[i];
       if (m !== HOLE) all.push(m);
     }
+    this.reset();
+    return all;
+  }
+
+  /** Forgets every message; arrival numbers keep growing. */
+  private reset(): void {
     this.base += this.slots.length;
     this.slots = NO_SLOTS;
     this.start = 0;
     this.holes = 0;
     this.size = 0;
-    this.byTag = undefined;
-    this.lastTag = undefined;
-    this.lastList = undefined;
-    return all;
+    this.dropIndex();
   }
 
   private removeAt(i: number): void {
-    this.slots[i] = HOLE;
-    this.size--;
-    if (this.size === 0) {
-      // Empty: start afresh (arrival numbers keep growing).
-      this.drain();
+    const slots = this.slots;
+    if (i === slots.length - 1 && i !== this.start) {
+      // The newest message, as a reply that has just arrived usually is:
+      // popped rather than left as a hole, so that a receive that keeps
+      // taking fresh messages past a backlog never makes the mailbox
+      // compact (which copies the backlog and drops the index).
+      this.size--;
+      if (this.byTag !== undefined) this.unindexLast(slots[i], this.base + i);
+      slots.pop();
       return;
     }
-    if (i === this.start) {
-      do this.start++;
-      while (this.slots[this.start] === HOLE && this.start < this.slots.length);
-      // Spent slots at the front are freed in bulk, not one shift() at a time.
-      if (this.start >= 1024 && this.start * 2 >= this.slots.length) this.trimFront();
-    } else {
-      this.holes++;
-      if (this.holes >= 1024 && this.holes * 2 >= this.size) this.compact();
-    }
+    slots[i] = HOLE;
+    this.size--;
+    this.holes++;
+    this.settle();
   }
 
   /**
-   * Drops the spent slots at the front, and the tag-list entries that point
-   * at them. Arrival numbers do not change, so nothing else has to.
+   * Takes the newest message, arrival number `seq`, out of its tag list (it
+   * is that list's last entry), since its arrival number will be reused.
+   */
+  private unindexLast(message: unknown, seq: number): void {
+    const tag = messageTag(message);
+    if (tag === undefined) return;
+    const list = (this.byTag as Map<string, TagList>).get(tag);
+    if (list !== undefined && list.seqs[list.seqs.length - 1] === seq) {
+      list.seqs.pop();
+    }
+  }
+
+  /** After removals: moves `start` past the holes, and frees space once it is worth it. */
+  private settle(): void {
+    if (this.size === 0) {
+      // Empty. The array is kept, so that a process taking messages one by
+      // one as they come does not allocate one per message; it is dropped
+      // once long, as trimFront would, and the index goes (nothing to index).
+      this.start = this.slots.length;
+      this.holes = 0;
+      if (this.byTag !== undefined) this.dropIndex();
+      if (this.start >= 1024) this.reset();
+      return;
+    }
+    while (this.slots[this.start] === HOLE) {
+      this.start++;
+      this.holes--;
+    }
+    // Spent slots at the front are freed in bulk, not one shift() at a time.
+    if (this.start >= 1024 && this.start * 2 >= this.slots.length) this.trimFront();
+    else if (this.holes >= 1024 && this.holes * 2 >= this.size) this.compact();
+  }
+
+  /**
+   * Drops the spent slots at the front. The tag index goes with them, to be
+   * built again when needed, for at most as many messages as were just taken.
    */
   private trimFront(): void {
     this.slots = this.slots.slice(this.start);
     this.base += this.start;
     this.start = 0;
-    if (this.byTag === undefined) return;
-    for (const [tag, list] of this.byTag) {
-      const seqs = list.seqs;
-      let j = list.start;
-      while (j < seqs.length && (seqs[j] as number) < this.base) j++;
-      if (j === seqs.length) {
-        this.byTag.delete(tag);
-        if (this.lastList === list) {
-          this.lastTag = undefined;
-          this.lastList = undefined;
-        }
-      } else {
-        list.seqs = seqs.slice(j);
-        list.start = 0;
-      }
-    }
+    if (this.byTag !== undefined) this.dropIndex();
   }
 
   /**
-   * Squeezes out spent slots and holes. Arrival numbers are renumbered, so
-   * the tag lists are rebuilt; the relative order, which is all that
-   * matters, is unchanged.
+   * Squeezes out spent slots and holes; the relative order, which is all
+   * that matters, is unchanged. The tag index goes, as in `trimFront`.
    */
   private compact(): void {
     const live: unknown[] = [];
@@ -233,8 +328,11 @@ export class Mailbox {
       const m = this.slots[i];
       if (m !== HOLE) live.push(m);
     }
-    this.drain();
-    for (const m of live) this.push(m);
+    this.base += this.slots.length;
+    this.slots = live;
+    this.start = 0;
+    this.holes = 0;
+    if (this.byTag !== undefined) this.dropIndex();
   }
 }
 
@@ -244,6 +342,12 @@ function messageTag(message: unknown): string | undefined {
     if (typeof head === 'string') return head;
   }
   return undefined;
+}
+
+/** Whether every pattern starts with a literal tag: only then may the index be used. */
+function allTagged(patterns: readonly unknown[]): boolean {
+  for (let p = 0; p < patterns.length; p++) if (tagOf(patterns[p]) === undefined) return false;
+  return true;
 }
 
 /**
@@ -265,24 +369,4 @@ export function firstMatch(patterns: readonly unknown[], message: unknown): numb
     }
   }
   return -1;
-}
-
-/**
- * The distinct literal tags of `patterns` (a string when there is one), or
- * `undefined` when any pattern lacks one: then only a full scan is correct.
- */
-function tagsOf(patterns: readonly unknown[]): string | string[] | undefined {
-  const first = tagOf(patterns[0]);
-  if (first === undefined || patterns.length === 1) return first;
-  let tags: string | string[] = first;
-  for (let i = 1; i < patterns.length; i++) {
-    const tag = tagOf(patterns[i]);
-    if (tag === undefined) return undefined;
-    if (typeof tags === 'string') {
-      if (tag !== tags) tags = [tags, tag];
-    } else if (!tags.includes(tag)) {
-      tags.push(tag);
-    }
-  }
-  return tags;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { _, anyNumber, flush, guard, on, receive, run, self, send, spawn } from '../../src/runtime/index.js';
+import { indexStats, setIndexMin } from '../../src/runtime/mailbox.js';
 
 /**
  * Model-based tests: random programs of sends and selective receives run
@@ -28,17 +29,17 @@ const msgArb: fc.Arbitrary<Msg> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('x', 'y') },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }) },
 );
+const tagAnyArb = fc.record({ kind: fc.constant('tagAny' as const), tag: fc.constantFrom(...tags) });
+const tagValArb = fc.record({
+  kind: fc.constant('tagVal' as const),
+  tag: fc.constantFrom(...tags),
+  value: fc.integer({ min: 0, max: 3 }),
+});
+const tagNumArb = fc.record({ kind: fc.constant('tagNum' as const), tag: fc.constantFrom(...tags) });
 const patternArb: fc.Arbitrary<PatternSpec> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('tagAny' as const), tag: fc.constantFrom(...tags) }) },
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constant('tagVal' as const),
-      tag: fc.constantFrom(...tags),
-      value: fc.integer({ min: 0, max: 3 }),
-    }),
-  },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('tagNum' as const), tag: fc.constantFrom(...tags) }) },
+  { weight: 4, arbitrary: tagAnyArb },
+  { weight: 4, arbitrary: tagValArb },
+  { weight: 2, arbitrary: tagNumArb },
   { weight: 1, arbitrary: fc.constant({ kind: 'any' as const }) },
   {
     weight: 1,
@@ -81,6 +82,21 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       op: fc.constant('wait' as const),
       patterns: clauseListArb,
       arrivals: fc.array(msgArb, { maxLength: 5 }),
+    }),
+  },
+);
+
+/**
+ * Programs rich in receives whose patterns all have a literal tag: only
+ * those may use the tag index, and the tests of the indexed path want many.
+ */
+const indexedOpArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: opArb },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('receive' as const),
+      patterns: fc.array(fc.oneof(tagAnyArb, tagValArb, tagNumArb), { minLength: 1, maxLength: 3 }),
     }),
   },
 );
@@ -176,10 +192,47 @@ async function runProgram(ops: Op[]): Promise<void> {
   });
 }
 
+/**
+ * Runs the property with the tag index built from `indexMin` queued
+ * messages, and checks that the indexed path was taken (by at least `scans`
+ * receives), so the model keeps guarding it.
+ */
+async function withIndexMin(indexMin: number, scans: number, check: () => Promise<void>): Promise<void> {
+  const old = setIndexMin(indexMin);
+  const before = { ...indexStats };
+  try {
+    await check();
+  } finally {
+    setIndexMin(old);
+  }
+  const built = indexStats.builds - before.builds;
+  const used = indexStats.scans - before.scans;
+  assert.ok(used >= scans && built > 0, `tag index built ${built} times, used by ${used} receives`);
+}
+
 describe('mailbox model', () => {
   it('matches a list-scan model of Erlang selective receive on random programs', async () => {
     await fc.assert(fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), runProgram), { numRuns: 300 });
   });
+
+  it('matches the model with the tag index used by every receive that skips a message', () =>
+    // Mailboxes of random programs are short; from 0 messages up the index
+    // is built, dropped when the mailbox empties, and built again.
+    withIndexMin(0, 1000, () =>
+      fc.assert(fc.asyncProperty(fc.array(indexedOpArb, { maxLength: 40, size: 'max' }), runProgram), { numRuns: 300 }),
+    ));
+
+  it('matches the model on programs that start with a backlog (index built at the default length)', () =>
+    withIndexMin(32, 1000, () =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.array(msgArb, { minLength: 32, maxLength: 80 }),
+          fc.array(indexedOpArb, { maxLength: 40, size: 'max' }),
+          (backlog, ops) => runProgram([...backlog.map((msg): Op => ({ op: 'send', msg })), ...ops]),
+        ),
+        { numRuns: 200 },
+      ),
+    ));
 
   it('keeps order and loses nothing across compaction of a large mailbox', async () => {
     await fc.assert(

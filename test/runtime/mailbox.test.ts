@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { _ } from '../../src/runtime/index.js';
-import { Mailbox, type Taken } from '../../src/runtime/mailbox.js';
+import { indexStats, Mailbox, type Taken } from '../../src/runtime/mailbox.js';
 
 const out: Taken = { message: undefined, index: -1 };
 const take = (box: Mailbox, patterns: unknown[]) => (box.take(patterns, out) ? out.message : 'none');
@@ -29,5 +29,35 @@ describe('mailbox internals', () => {
       rest,
       Array.from({ length: 1500 }, (_v, k) => ['even', 2 * k]),
     );
+  });
+
+  it('messages taken in order build no tag index', () => {
+    const box = new Mailbox();
+    const builds = indexStats.builds;
+    for (let i = 0; i < 5000; i++) box.push([i % 2 === 0 ? 'a' : 'b', i]);
+    for (let i = 0; i < 5000; i++)
+      assert.deepEqual(
+        take(box, [
+          ['a', _],
+          ['b', _],
+        ]),
+        [i % 2 === 0 ? 'a' : 'b', i],
+      );
+    assert.equal(indexStats.builds, builds);
+  });
+
+  it('a receive that skips a long queue builds the index once; later ones use it as it is', () => {
+    const box = new Mailbox();
+    const builds = indexStats.builds;
+    for (let i = 0; i < 5000; i++) box.push(['other', i]);
+    for (let i = 0; i < 3000; i++) {
+      box.push(['fresh', i]);
+      if (i % 3 === 0) box.push(['late', i]);
+      assert.deepEqual(take(box, [['fresh', _]]), ['fresh', i]);
+    }
+    assert.equal(indexStats.builds, builds + 1);
+    // The 'late' ones, queued behind, come out oldest first, as a scan would.
+    for (let i = 0; i < 3000; i += 3) assert.deepEqual(take(box, [['late', _]]), ['late', i]);
+    assert.equal(box.size, 5000);
   });
 });
