@@ -59,7 +59,7 @@ export function processInfo(pid: Pid): ProcessInfo | undefined {
   const p = procOf(pid);
   if (!p.alive) return undefined;
   return {
-    status: p.waiter === undefined ? 'running' : 'waiting',
+    status: p.waiting ? 'waiting' : 'running',
     messageQueueLen: p.mailbox?.size ?? 0,
     links: [...(p.links ?? [])].map((l) => l.pid),
     monitors: [...(p.monitors ?? [])].map(([ref, t]) => ({ ref, pid: t.pid })),

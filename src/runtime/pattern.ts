@@ -111,18 +111,30 @@ export type Matched<P> =
 
 /** Does `value` match `pattern`? */
 export function match(pattern: unknown, value: unknown): boolean {
+  // Split in three so that this part, which decides most tests, is small
+  // enough to be inlined into the receive that calls it.
   if (pattern === value || pattern === _) return true;
+  return Array.isArray(pattern) ? matchTuple(pattern, value) : matchOther(pattern, value);
+}
+
+/** An array pattern: an array of the same length, element by element. */
+function matchTuple(pattern: readonly unknown[], value: unknown): boolean {
+  if (!Array.isArray(value) || value.length !== pattern.length) return false;
+  for (let i = 0; i < pattern.length; i++) {
+    const p: unknown = pattern[i];
+    const v: unknown = value[i];
+    // A literal tag, an equal pid or ref, and `_`: the usual elements of
+    // a tuple pattern, decided here without a call.
+    if (p !== v && p !== _ && !match(p, v)) return false;
+  }
+  return true;
+}
+
+function matchOther(pattern: unknown, value: unknown): boolean {
   if (typeof pattern !== 'object' || pattern === null) {
     // NaN is the one primitive that is not === itself; Erlang has no NaN, so
     // a NaN pattern matching a NaN value is the least surprising reading.
     return Number.isNaN(pattern) && Number.isNaN(value);
-  }
-  if (Array.isArray(pattern)) {
-    if (!Array.isArray(value) || value.length !== pattern.length) return false;
-    for (let i = 0; i < pattern.length; i++) {
-      if (!match(pattern[i], value[i])) return false;
-    }
-    return true;
   }
   const test = (pattern as Partial<Matcher<unknown>>)[MATCHER];
   if (test !== undefined) return test(value);

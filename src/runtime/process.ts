@@ -2,6 +2,7 @@ import { runAs } from './context.js';
 import { ProcessExit } from './errors.js';
 import { Pid, PROC, type Ref } from './ids.js';
 import { reportCrash } from './logger.js';
+import type { Cancellable } from './long-timeout.js';
 import { firstMatch, Mailbox } from './mailbox.js';
 import { names } from './registry-table.js';
 import { cancelTimersOf } from './timer-table.js';
@@ -12,16 +13,7 @@ import { cancelTimersOf } from './timer-table.js';
  * the public API is built on it in the other modules.
  */
 
-/** A receive that is waiting for a message. */
-export interface Waiter {
-  readonly patterns: readonly unknown[];
-  readonly resolve: (message: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  /** Index of the pattern that matched; TIMED_OUT when the timer fired first. */
-  index: number;
-  timer: { cancel(): void } | undefined;
-}
-
+/** `waitIndex` of a receive whose timer fired before any message matched. */
 export const TIMED_OUT = -2;
 
 /** Live processes, for `processes()`. */
@@ -50,12 +42,45 @@ export class Proc {
   alive = true;
   trapExit = false;
   exitReason: unknown = undefined;
-  waiter: Waiter | undefined = undefined;
+  // The receive waiting for a message, in fields of the record rather than
+  // an object per receive: a process waits in at most one receive, and
+  // ping-pong allocated a waiter and a closure for every message. Three
+  // fields and a number more per process (16 bytes) are cheaper than that.
+  /** The patterns of the waiting receive; undefined when the process is not waiting. */
+  waitPatterns: readonly unknown[] | undefined = undefined;
+  /** Settle the waiting receive's promise. */
+  waitResolve: ((message: unknown) => void) | undefined = undefined;
+  waitReject: ((error: unknown) => void) | undefined = undefined;
+  /** Its timer, when it has a finite timeout. */
+  waitTimer: Cancellable | undefined = undefined;
+  /** Index of the pattern that matched; TIMED_OUT when the timer fired first. */
+  waitIndex = -1;
   private extras: Extras | undefined = undefined;
 
   constructor() {
     this.pid = new Pid(this);
     live.add(this);
+  }
+
+  /** Whether the process is suspended in a receive. */
+  get waiting(): boolean {
+    return this.waitPatterns !== undefined;
+  }
+
+  /**
+   * Ends the wait and cancels its timer. Callers take the settling function
+   * first and call it after, so that whatever settling runs sees a process
+   * that no longer waits.
+   */
+  endWait(): void {
+    this.waitPatterns = undefined;
+    this.waitResolve = undefined;
+    this.waitReject = undefined;
+    const timer = this.waitTimer;
+    if (timer !== undefined) {
+      this.waitTimer = undefined;
+      timer.cancel();
+    }
   }
 
   private get more(): Extras {
@@ -144,14 +169,14 @@ export class Proc {
    */
   deliver(message: unknown): void {
     if (!this.alive) return;
-    const w = this.waiter;
-    if (w !== undefined) {
-      const i = firstMatch(w.patterns, message);
+    const patterns = this.waitPatterns;
+    if (patterns !== undefined) {
+      const i = firstMatch(patterns, message);
       if (i >= 0) {
-        this.waiter = undefined;
-        w.timer?.cancel();
-        w.index = i;
-        w.resolve(message);
+        const resolve = this.waitResolve as (message: unknown) => void;
+        this.endWait();
+        this.waitIndex = i;
+        resolve(message);
         return;
       }
     }
@@ -165,13 +190,12 @@ export class Proc {
     this.alive = false;
     this.exitReason = reason;
     live.delete(this);
-    const w = this.waiter;
-    if (w !== undefined) {
-      this.waiter = undefined;
-      w.timer?.cancel();
+    if (this.waitPatterns !== undefined) {
+      const reject = this.waitReject as (error: unknown) => void;
+      this.endWait();
       // The pending receive never returns a message; rejecting it unwinds
       // the process's code instead of leaving it suspended forever.
-      w.reject(ProcessExit.unwinding(reason));
+      reject(ProcessExit.unwinding(reason));
     }
     this.mailbox = undefined;
     const more = this.extras;
