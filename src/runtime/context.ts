@@ -17,6 +17,27 @@ export function runAs<A extends unknown[], T>(proc: Proc, fn: (...args: A) => T,
   return storage.run(proc, fn, ...args);
 }
 
+/**
+ * Calls `start(proc, fn)` for each `proc, fn` pair of `batch` whose process
+ * is alive, as that process. The same as `runAs` for each, at a third of the
+ * cost where AsyncLocalStorage is an AsyncContextFrame (Node 24): `run`
+ * makes two frames per call (one to enter, one to restore), this one frame
+ * per process and one for the whole batch.
+ */
+export function startAs<F>(batch: readonly unknown[], start: (proc: Proc, fn: F) => void): void {
+  const prior = storage.getStore();
+  try {
+    for (let i = 0; i < batch.length; i += 2) {
+      const proc = batch[i] as Proc;
+      if (!proc.alive) continue;
+      storage.enterWith(proc);
+      start(proc, batch[i + 1] as F);
+    }
+  } finally {
+    storage.enterWith(prior as Proc);
+  }
+}
+
 /** The running process (the shell when outside any process). */
 export function current(): Proc {
   const proc = storage.getStore();
