@@ -22,15 +22,19 @@ let nextPid = 1;
 export class Pid<M = unknown> {
   // Covariant on purpose: a Pid<Msg> can be passed wherever a plain Pid is taken.
   declare readonly [messageType]?: M;
-  /** @internal */
-  readonly [PROC]: unknown;
+  /**
+   * @internal The process record while the process lives; once it has died,
+   * a shared record of the dead, so that a pid kept in a message, a map or a
+   * closure keeps nothing of the process alive (see `Proc.die`).
+   */
+  [PROC]: unknown;
   /** The serial number Erlang shows as the middle of `<0.N.0>`. */
   readonly serial: number;
 
   /** @internal */
-  constructor(proc: unknown) {
+  constructor(proc: unknown, serial = nextPid++) {
     this[PROC] = proc;
-    this.serial = nextPid++;
+    this.serial = serial;
   }
 
   toString(): string {

@@ -57,7 +57,13 @@ export class Proc {
   waitIndex = -1;
   private extras: Extras | undefined = undefined;
 
-  constructor() {
+  /** `dead`: the record of the dead (see `dead` below), not a process. */
+  constructor(dead = false) {
+    if (dead) {
+      this.pid = new Pid(undefined, 0);
+      this.alive = false;
+      return;
+    }
     this.pid = new Pid(this);
     live.add(this);
   }
@@ -189,6 +195,11 @@ export class Proc {
     if (!this.alive) return;
     this.alive = false;
     this.exitReason = reason;
+    // From now on the pid leads to the record of the dead: a dead process's
+    // pid costs its own few bytes, and not the record with its mailbox, its
+    // signal's listeners and what they hold (a connection's socket and
+    // buffers, several KB), however long the pid is kept.
+    this.pid[PROC] = dead;
     live.delete(this);
     if (this.waitPatterns !== undefined) {
       const reject = this.waitReject as (error: unknown) => void;
@@ -231,8 +242,20 @@ export class Proc {
       }
     }
     more.onExit?.(reason);
+    // Whatever may still hold the record itself (code of the process that
+    // is still unwinding) need not hold the rest. A `signal` asked for
+    // after this is a new one, aborted already.
+    this.extras = undefined;
   }
 }
+
+/**
+ * Where the pid of every dead process leads: not alive, with no mailbox,
+ * links or monitors, so every operation on a dead pid does what it does for
+ * a dead process (a send is dropped, a link or monitor gets `noproc`,
+ * `isAlive` is false) without the process's own record.
+ */
+const dead = new Proc(true);
 
 /**
  * Makes the abort listeners of `proc`'s signal safe. They run when the

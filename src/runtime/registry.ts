@@ -9,16 +9,19 @@ import { assertPid, describe } from './validate.js';
  * one live process at a time and is freed when that process dies.
  */
 
-/** @internal Registers `proc` as `name`, with Erlang's badarg rules. */
-export function registerProc(fn: string, name: unknown, proc: Proc): void {
+/**
+ * @internal Registers `proc` as `name`, with Erlang's badarg rules. `pid` is
+ * the pid the caller gave (a dead one leads to the shared record of the dead).
+ */
+export function registerProc(fn: string, name: unknown, proc: Proc, pid: Pid = proc.pid): void {
   if (typeof name !== 'string' || name.length === 0) {
     throw new BadArgError(fn, 'name', `expected a non-empty string, got ${describe(name)}`);
   }
   if (name === 'undefined') throw new BadArgError(fn, 'name', "'undefined' cannot be registered (as in Erlang)");
   const holder = names.get(name);
   if (holder !== undefined) throw new BadArgError(fn, 'name', `'${name}' is already registered to ${holder.pid}`);
-  if (!proc.alive) throw new BadArgError(fn, 'pid', `${proc.pid} is not alive`);
-  if (proc.name !== undefined) throw new BadArgError(fn, 'pid', `${proc.pid} is already registered as '${proc.name}'`);
+  if (!proc.alive) throw new BadArgError(fn, 'pid', `${pid} is not alive`);
+  if (proc.name !== undefined) throw new BadArgError(fn, 'pid', `${pid} is already registered as '${proc.name}'`);
   names.set(name, proc);
   proc.name = name;
 }
@@ -26,7 +29,7 @@ export function registerProc(fn: string, name: unknown, proc: Proc): void {
 /** Gives `pid` the name `name`, so `send(name, msg)` reaches it. Returns true. */
 export function register(name: string, pid: Pid): true {
   assertPid('register', 'pid', pid);
-  registerProc('register', name, procOf(pid));
+  registerProc('register', name, procOf(pid), pid);
   return true;
 }
 
