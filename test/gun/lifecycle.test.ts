@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import * as gun from '../../src/gun/index.js';
 import { _, exit, flush, isAlive, monitor, receive, run, self, send, sleep, spawn } from '../../src/runtime/index.js';
 import { peerClose, upgraded } from '../helpers/gun.js';
@@ -224,5 +226,29 @@ describe('Gun connection lifecycle (classic)', () => {
       } finally {
         await mute.close();
       }
+    }));
+
+  it("a dead connection's pid holds neither its socket nor the connection's state", () =>
+    run(async () => {
+      // The test runner does not pass --expose-gc; this gives the same gc().
+      v8.setFlagsFromString('--expose-gc');
+      const gc = vm.runInNewContext('gc') as () => void;
+      const pid = await upgraded(server.port, { retry: 0 }, '/echo');
+      const socket = new WeakRef((await gun.info(pid)).socket as object);
+      const ref = monitor('process', pid);
+      gun.close(pid);
+      await receive([['DOWN', ref, 'process', pid, _]], T);
+      // deref() keeps its target alive to the end of the job that called it:
+      // collect in a job of its own, look after it.
+      for (let i = 0; i < 20; i++) {
+        await sleep(10);
+        gc();
+        await sleep(0);
+        if (socket.deref() === undefined) break;
+      }
+      assert.equal(socket.deref(), undefined, 'the socket was collected while its pid is still held');
+      // The pid still says what it was: calls on it are accepted, and go nowhere.
+      gun.shutdown(pid);
+      assert.equal(String(pid).startsWith('<0.'), true);
     }));
 });
