@@ -81,7 +81,8 @@ export class Mailbox {
   private holes = 0;
   /** The tag index; undefined until a receive needs it (see above). */
   private byTag: Map<string, TagList> | undefined = undefined;
-  // The last tag indexed and its list: a run of same-tagged messages skips the Map.
+  // The last tag looked up and its list: a run of same-tagged messages, or
+  // a receive for the tag just pushed, skips the Map.
   private lastTag: string | undefined = undefined;
   private lastList: TagList | undefined = undefined;
   /** Pattern index of the match a scan found. */
@@ -192,7 +193,7 @@ export class Mailbox {
    * slot, or `best`; the pattern index is left in `scanIndex`.
    */
   private scanTag(tag: string, patterns: readonly unknown[], best: number): number {
-    const list = (this.byTag as Map<string, TagList>).get(tag);
+    const list = tag === this.lastTag ? this.lastList : (this.byTag as Map<string, TagList>).get(tag);
     if (list === undefined) return best;
     const seqs = list.seqs;
     const slots = this.slots;
@@ -280,7 +281,7 @@ export class Mailbox {
   private unindexLast(message: unknown, seq: number): void {
     const tag = messageTag(message);
     if (tag === undefined) return;
-    const list = (this.byTag as Map<string, TagList>).get(tag);
+    const list = tag === this.lastTag ? this.lastList : (this.byTag as Map<string, TagList>).get(tag);
     if (list !== undefined && list.seqs[list.seqs.length - 1] === seq) {
       list.seqs.pop();
     }
