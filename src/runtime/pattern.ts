@@ -123,9 +123,15 @@ function matchTuple(pattern: readonly unknown[], value: unknown): boolean {
   for (let i = 0; i < pattern.length; i++) {
     const p: unknown = pattern[i];
     const v: unknown = value[i];
-    // A literal tag, an equal pid or ref, and `_`: the usual elements of
-    // a tuple pattern, decided here without a call.
-    if (p !== v && p !== _ && !match(p, v)) return false;
+    // A literal tag, an equal pid or ref, `_`, and a literal that differs
+    // (a message with another tag): the usual cases, decided without a call.
+    if (p === v || p === _) continue;
+    if (typeof p !== 'object' || p === null) {
+      // A primitive matches only itself, NaN excepted (see matchOther).
+      if (!Number.isNaN(p) || !Number.isNaN(v)) return false;
+      continue;
+    }
+    if (!match(p, v)) return false;
   }
   return true;
 }

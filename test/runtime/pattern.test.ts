@@ -34,6 +34,12 @@ describe('patterns', () => {
     assert.ok(match(10n, 10n));
     assert.ok(!match(10n, 10));
     assert.ok(match(Number.NaN, Number.NaN));
+    // The same inside a tuple, where literals are compared without a call.
+    assert.ok(match(['n', Number.NaN, 10n, null], ['n', Number.NaN, 10n, null]));
+    assert.ok(!match(['n', Number.NaN], ['n', 1]));
+    assert.ok(!match(['n', 1], ['n', Number.NaN]));
+    assert.ok(!match(['n', 10n], ['n', 10]));
+    assert.ok(!match(['n', null], ['n', undefined]));
   });
 
   it('a pid or ref matches only that same pid or ref', () => {
