@@ -35,6 +35,27 @@ import {
 
 const ws = wsLibrary;
 
+// -- the receiver's listeners, shared by every module ------------------------------
+
+const OWNER: unique symbol = Symbol('beamish.gun.ws');
+type OwnedReceiver = Receiver & { [OWNER]: Ws };
+
+function receiverOnMessage(this: OwnedReceiver, data: Buffer, isBinary: boolean): void {
+  this[OWNER].onMessage(data, isBinary);
+}
+function receiverOnPing(this: OwnedReceiver, data: Buffer): void {
+  this[OWNER].onPing(data);
+}
+function receiverOnPong(this: OwnedReceiver, data: Buffer): void {
+  this[OWNER].onPong(data);
+}
+function receiverOnConclude(this: OwnedReceiver, code: number, reason: Buffer): void {
+  this[OWNER].onConclude(code, reason);
+}
+function receiverOnError(this: OwnedReceiver, err: Error): void {
+  this[OWNER].onFailure(err);
+}
+
 // -- constants -----------------------------------------------------------------
 
 /**
@@ -208,13 +229,16 @@ export class Ws implements Protocol {
     const compress = deflate !== undefined;
     this.textOptions = { binary: false, compress, fin: true, mask: true };
     this.binaryOptions = { binary: true, compress, fin: true, mask: true };
-    this.receiver.on('message', this.onMessage);
-    this.receiver.on('ping', this.onPing);
-    this.receiver.on('pong', this.onPong);
-    this.receiver.on('conclude', this.onConclude);
+    // One set of listeners for every module (they find it through the
+    // receiver), rather than five closures per connection.
+    (this.receiver as OwnedReceiver)[OWNER] = this;
+    this.receiver.on('message', receiverOnMessage);
+    this.receiver.on('ping', receiverOnPing);
+    this.receiver.on('pong', receiverOnPong);
+    this.receiver.on('conclude', receiverOnConclude);
     // Errors come back through the write callback; this is only a safety net,
     // so that an 'error' event can never be thrown for want of a listener.
-    this.receiver.on('error', this.onFailure);
+    this.receiver.on('error', receiverOnError);
     if (refusal !== undefined) {
       // RFC 6455 §4.1: the client must fail the connection. Nothing is
       // written: what framing the server would read is unknown. The close
@@ -341,26 +365,26 @@ export class Ws implements Protocol {
     if (!this.feeding) this.pump();
   };
 
-  private readonly onMessage = (data: Buffer, isBinary: boolean): void => {
+  onMessage(data: Buffer, isBinary: boolean): void {
     if (this.finished) return;
     this.deliver(isBinary ? ['binary', data] : ['text', data.toString()]);
-  };
+  }
 
-  private readonly onPing = (data: Buffer): void => {
+  onPing(data: Buffer): void {
     if (this.finished) return;
     if (!this.opts.silencePings) this.deliver(data.length === 0 ? 'ping' : ['ping', data]);
     // Answered whatever the owner is told (gun_ws's dispatch), but not after
     // our close: nothing follows a close frame.
     if (!this.closeSent) this.sender.pong(data, true);
-  };
+  }
 
-  private readonly onPong = (data: Buffer): void => {
+  onPong(data: Buffer): void {
     if (this.finished || this.opts.silencePings) return;
     this.deliver(data.length === 0 ? 'pong' : ['pong', data]);
-  };
+  }
 
   /** The server's close frame (code 1005: it had no code). */
-  private readonly onConclude = (code: number, reason: Buffer): void => {
+  onConclude(code: number, reason: Buffer): void {
     if (this.finished) return;
     this.inputDone = true;
     this.closeReceived = true;
@@ -371,16 +395,16 @@ export class Ws implements Protocol {
     // Our answer echoes the server's code (RFC 6455 §5.5.1); gun_ws answers 1000.
     if (!this.closeSent) this.sendClose(code === 1005 ? undefined : code, undefined);
     this.finish(NORMAL);
-  };
+  }
 
   /** The server broke the protocol (or ws failed on what it sent): close with the code RFC 6455 asks for. */
-  private readonly onFailure = (err: unknown): void => {
+  onFailure(err: unknown): void {
     if (this.finished || this.gone) return;
     this.inputDone = true;
     if (!this.closeSent) this.sendClose(closeCodeFor(err), undefined);
     // The reason a lost connection had when this was ws's WebSocket.
     this.finish(['closed', errorText(err)]);
-  };
+  }
 
   // -- flow control ------------------------------------------------------------
 
