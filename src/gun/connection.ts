@@ -306,7 +306,7 @@ export class Connection implements ConnectionHandle {
           // connection (Gun's connection likewise outlives a bad call).
           const call = msg[1] as Call;
           const caller = 'caller' in call ? call.caller : (call.replyTo ?? this.owner);
-          send(caller, this.dialect.error(this.me, call.ref, ['internal_error', errorText(err)]));
+          send(caller, this.dialect.error(this.me, call.ref, ['internal_error', reasons.errorText(err)]));
         }
         return;
       case 'DOWN':
@@ -375,9 +375,9 @@ export class Connection implements ConnectionHandle {
         this.lastError ??= event.error;
         return;
       case 'closed':
-        if (state.name === 'connecting') this.connectFailed(reasons.connectFailure(this.lastError));
+        if (state.name === 'connecting') this.connectFailed(reasons.socketError(this.lastError));
         else if (state.name === 'connected' || state.name === 'closing') {
-          this.disconnect(this.lastError === undefined ? 'closed' : ['error', errorCode(this.lastError)]);
+          this.disconnect(this.lastError === undefined ? 'closed' : ['error', reasons.socketError(this.lastError)]);
         }
         return;
       case 'data':
@@ -785,14 +785,4 @@ function ownerDownReason(reason: unknown): unknown {
   if (reason === 'normal' || reason === 'shutdown') return reason;
   if (Array.isArray(reason) && reason[0] === 'shutdown') return reason;
   return ['shutdown', ['owner_down', reason]];
-}
-
-/** A socket error as Gun words it: `ECONNRESET` → `'econnreset'`. */
-function errorCode(err: Error): unknown {
-  const code = (err as NodeJS.ErrnoException).code;
-  return typeof code === 'string' ? code.toLowerCase() : ['error', err.message];
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -9,8 +9,6 @@ export const NOT_UPGRADED = [
   'Connection needs to be upgraded to Websocket before the wsSend function can be used.',
 ] as const;
 
-export const ALREADY_UPGRADED = ['badstate', 'The connection is already upgraded to Websocket.'] as const;
-
 export const CONNECTION_LOST = ['closed', 'The connection was lost.'] as const;
 
 export const CLOSED_BY_PEER = ['closed', 'The server closed the Websocket connection.'] as const;
@@ -20,14 +18,22 @@ export const PEER_DEAD = [
   'The server did not answer a ping within keepalive; the connection is considered dead.',
 ] as const;
 
-/** A connect failure as an Erlang-style atom: ECONNREFUSED → 'econnrefused'. */
-export function connectFailure(err: unknown): unknown {
+/**
+ * A socket error as an Erlang-style atom, as Gun gives connect failures and
+ * socket errors: ECONNREFUSED → 'econnrefused'; no error at all → 'closed'.
+ */
+export function socketError(err: unknown): unknown {
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
     if (typeof code === 'string') return code.toLowerCase();
     return ['error', err.message];
   }
   return err ?? 'closed';
+}
+
+/** What was thrown, as text for a reason. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 export const OWNER_WHILE_CLOSING = [

@@ -108,10 +108,6 @@ function closeCodeFor(err: unknown): number {
   }
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * The client side of permessage-deflate for the server's answer `header`,
  * or undefined when there is none. Throws an Error saying why the answer
@@ -123,7 +119,9 @@ function negotiate(header: string | undefined, offered: boolean): PerMessageDefl
   try {
     parsed = ws.extension.parse(header);
   } catch (err) {
-    throw new Error(`The server sent an invalid sec-websocket-extensions header (${errorText(err)}): ${header}`);
+    throw new Error(
+      `The server sent an invalid sec-websocket-extensions header (${reasons.errorText(err)}): ${header}`,
+    );
   }
   const names = Object.keys(parsed);
   const unknown = names.find((n) => n !== DEFLATE);
@@ -140,7 +138,7 @@ function negotiate(header: string | undefined, offered: boolean): PerMessageDefl
     deflate.accept(answers);
   } catch (err) {
     throw new Error(
-      `The server accepted permessage-deflate with parameters the offer does not allow: ${errorText(err)}`,
+      `The server accepted permessage-deflate with parameters the offer does not allow: ${reasons.errorText(err)}`,
     );
   }
   return deflate;
@@ -214,7 +212,7 @@ export class Ws implements Protocol {
     try {
       deflate = negotiate(handshake.extensions, handshake.opts.compress);
     } catch (err) {
-      refusal = errorText(err);
+      refusal = reasons.errorText(err);
     }
     this.deflate = deflate;
     const extensions: Extensions = deflate === undefined ? {} : { [DEFLATE]: deflate };
@@ -403,7 +401,7 @@ export class Ws implements Protocol {
     this.inputDone = true;
     if (!this.closeSent) this.sendClose(closeCodeFor(err), undefined);
     // The reason a lost connection had when this was ws's WebSocket.
-    this.finish(['closed', errorText(err)]);
+    this.finish(['closed', reasons.errorText(err)]);
   }
 
   // -- flow control ------------------------------------------------------------
