@@ -2,6 +2,7 @@
  * beamish/runtime: Erlang-style processes for TypeScript.
  * See docs/runtime.md for the guide and the Erlang ↔ beamish table.
  */
+export { alias, unalias } from './aliases.js';
 export { BadArgError, ConcurrentReceiveError, NoProcError, ProcessExit, ReceiveTimeout } from './errors.js';
 export { ErlangList, formatTerm } from './format.js';
 export { makeRef, Pid, Ref } from './ids.js';
@@ -33,6 +34,7 @@ export {
   demonitor,
   exit,
   link,
+  type MonitorOptions,
   monitor,
   type ProcessFlag,
   processFlag,
@@ -40,3 +42,4 @@ export {
 } from './signals.js';
 export { type ProcessFn, run, type SpawnOptions, spawn, spawnLink, spawnMonitor } from './spawn.js';
 export { cancelTimer, readTimer, sendAfter, startTimer } from './timers.js';
+export { type TraceFlag, type TraceMessage, type TraceOptions, trace, traceCall, traceInfo } from './trace.js';

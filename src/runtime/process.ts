@@ -1,3 +1,4 @@
+import { endMonitorAlias } from './alias-table.js';
 import { runAs } from './context.js';
 import { ProcessExit } from './errors.js';
 import { Pid, PROC, type Ref } from './ids.js';
@@ -6,6 +7,7 @@ import type { Cancellable } from './long-timeout.js';
 import { firstMatch, Mailbox } from './mailbox.js';
 import { names } from './registry-table.js';
 import { cancelTimersOf } from './timer-table.js';
+import { emitTrace, TRACE_PROCS, TRACE_RECEIVE } from './trace-events.js';
 
 /**
  * The process record and its lifecycle: delivering messages, dying, and the
@@ -32,6 +34,7 @@ class Extras {
   timers: Set<Ref> | undefined = undefined;
   name: string | undefined = undefined;
   onExit: ((reason: unknown) => void) | undefined = undefined;
+  tracer: Proc | undefined = undefined;
   controller: AbortController | undefined = undefined;
 }
 
@@ -56,6 +59,8 @@ export class Proc {
   waitTimer: Cancellable | undefined = undefined;
   /** Index of the pattern that matched; TIMED_OUT when the timer fired first. */
   waitIndex = -1;
+  /** Bits of trace-events.ts: what is traced of this process (0: nothing). */
+  traceFlags = 0;
   private extras: Extras | undefined = undefined;
 
   /** `dead`: the record of the dead (see `dead` below), not a process. */
@@ -147,6 +152,14 @@ export class Proc {
     this.more.name = value;
   }
 
+  /** The process that gets this one's trace messages, while traced. */
+  get tracer(): Proc | undefined {
+    return this.extras?.tracer;
+  }
+  set tracer(value: Proc | undefined) {
+    this.more.tracer = value;
+  }
+
   /** Called once, last, when the process dies (used by `run`). */
   get onExit(): ((reason: unknown) => void) | undefined {
     return this.extras?.onExit;
@@ -176,6 +189,7 @@ export class Proc {
    */
   deliver(message: unknown): void {
     if (!this.alive) return;
+    if ((this.traceFlags & TRACE_RECEIVE) !== 0) emitTrace(this, ['trace', this.pid, 'receive', message]);
     const patterns = this.waitPatterns;
     if (patterns !== undefined) {
       const i = firstMatch(patterns, message);
@@ -196,6 +210,7 @@ export class Proc {
     if (!this.alive) return;
     this.alive = false;
     this.exitReason = reason;
+    if ((this.traceFlags & TRACE_PROCS) !== 0) emitTrace(this, ['trace', this.pid, 'exit', reason]);
     // From now on the pid leads to the record of the dead: a dead process's
     // pid costs its own few bytes, and not the record with its mailbox, its
     // signal's listeners and what they hold (a connection's socket and
@@ -231,6 +246,7 @@ export class Proc {
       more.watchedAs = undefined;
       for (const [ref, watcher] of watchers) {
         watcher.monitors?.delete(ref);
+        endMonitorAlias(ref);
         watcher.deliver(['DOWN', ref, 'process', watchedAs?.get(ref) ?? this.pid, reason]);
       }
     }

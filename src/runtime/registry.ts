@@ -2,6 +2,7 @@ import { BadArgError } from './errors.js';
 import type { Pid } from './ids.js';
 import { type Proc, procOf } from './process.js';
 import { names } from './registry-table.js';
+import { emitTrace, TRACE_PROCS } from './trace-events.js';
 import { assertPid, describe } from './validate.js';
 
 /**
@@ -24,6 +25,7 @@ export function registerProc(fn: string, name: unknown, proc: Proc, pid: Pid = p
   if (proc.name !== undefined) throw new BadArgError(fn, 'pid', `${pid} is already registered as '${proc.name}'`);
   names.set(name, proc);
   proc.name = name;
+  if ((proc.traceFlags & TRACE_PROCS) !== 0) emitTrace(proc, ['trace', proc.pid, 'register', name]);
 }
 
 /** Gives `pid` the name `name`, so `send(name, msg)` reaches it. Returns true. */
@@ -39,6 +41,7 @@ export function unregister(name: string): true {
   if (proc === undefined) throw new BadArgError('unregister', 'name', `'${String(name)}' is not registered`);
   names.delete(name);
   proc.name = undefined;
+  if ((proc.traceFlags & TRACE_PROCS) !== 0) emitTrace(proc, ['trace', proc.pid, 'unregister', name]);
   return true;
 }
 

@@ -1,3 +1,4 @@
+import { aliases, endMonitorAlias, monitorAliases } from './alias-table.js';
 import { actor, unwind } from './context.js';
 import { BadArgError, NoProcError, ProcessExit } from './errors.js';
 import { Pid, Ref } from './ids.js';
@@ -49,15 +50,37 @@ export function unlink(pid: Pid): true {
  * `[name, node()]` in its DOWN instead of the pid, whether the name was held
  * or not, as Erlang's `{Name, Node}`.
  */
-export function monitor(type: 'process', target: Pid | string): Ref {
+export interface MonitorOptions {
+  /**
+   * Make the monitor's ref an alias of the caller too (Erlang's
+   * `{alias, Mode}` monitor option, OTP 24), so that `send(ref, msg)`
+   * reaches the caller. `'explicit_unalias'`: until `unalias(ref)`;
+   * `'demonitor'`: also ends when the monitor does (by `demonitor`, or when
+   * its DOWN is delivered). `call` in beamish/otp uses `'demonitor'`.
+   */
+  readonly alias?: 'explicit_unalias' | 'demonitor';
+}
+
+export function monitor(type: 'process', target: Pid | string, opts?: MonitorOptions): Ref {
   if (type !== 'process')
     throw new BadArgError('monitor', 'type', `only 'process' is supported, got ${describe(type)}`);
   const me = actor();
   const ref = new Ref();
+  const mode = opts?.alias;
+  if (mode !== undefined) {
+    if (mode !== 'explicit_unalias' && mode !== 'demonitor')
+      throw new BadArgError(
+        'monitor',
+        'opts.alias',
+        `expected 'explicit_unalias' or 'demonitor', got ${describe(mode)}`,
+      );
+    aliases.set(ref, me.pid);
+    if (mode === 'demonitor') monitorAliases.add(ref);
+  }
   if (target instanceof Pid) {
     const proc = procOf(target);
     if (proc.alive) addMonitor(me, proc, ref);
-    else me.deliver(['DOWN', ref, 'process', target, 'noproc']);
+    else downAtOnce(me, ref, target);
   } else if (typeof target === 'string') {
     const proc = names.get(target);
     const id = [target, node()] as const;
@@ -66,12 +89,18 @@ export function monitor(type: 'process', target: Pid | string): Ref {
       proc.watchedAs ??= new Map();
       proc.watchedAs.set(ref, id);
     } else {
-      me.deliver(['DOWN', ref, 'process', id, 'noproc']);
+      downAtOnce(me, ref, id);
     }
   } else {
     throw new BadArgError('monitor', 'target', `expected a pid or a registered name, got ${describe(target)}`);
   }
   return ref;
+}
+
+/** The DOWN of a monitor on something already gone: its alias ends with it. */
+function downAtOnce(me: Proc, ref: Ref, target: unknown): void {
+  endMonitorAlias(ref);
+  me.deliver(['DOWN', ref, 'process', target, 'noproc']);
 }
 
 export interface DemonitorOptions {
@@ -98,6 +127,7 @@ export function demonitor(ref: Ref, opts?: DemonitorOptions): boolean {
   const me = actor();
   const target = me.monitors?.get(ref);
   if (target !== undefined) removeMonitor(me, target, ref);
+  if (aliases.get(ref) === me.pid) endMonitorAlias(ref);
   if (opts?.flush === true) {
     me.mailbox?.removeWhere((m) => Array.isArray(m) && m.length === 5 && m[0] === 'DOWN' && m[1] === ref);
   }

@@ -5,6 +5,7 @@ import { reportCrash } from './logger.js';
 import { Proc } from './process.js';
 import { registerProc } from './registry.js';
 import { addLink, addMonitor } from './signal-table.js';
+import { emitTrace, TRACE_PROCS, TRACE_SET_ON_SPAWN } from './trace-events.js';
 
 /** What a process runs: any function, usually async. Its result is ignored. */
 export type ProcessFn = () => unknown;
@@ -98,8 +99,25 @@ function create(fn: unknown, opts: SpawnOptions | undefined, caller: string): Pr
     }
   }
   if (opts?.trapExit === true) proc.trapExit = true;
+  if (parent.traceFlags !== 0) traceSpawn(parent, proc, fn as ProcessFn);
   if (opts?.link === true) addLink(parent, proc);
   return proc;
+}
+
+/**
+ * The trace of a spawn: the parent's `spawn` event, and with `set_on_spawn`
+ * the child inherits the parent's flags and tracer (then its own `spawned`
+ * event, as Erlang's). Erlang names the function as `{M, F, Args}`; a JS
+ * function has only its name.
+ */
+function traceSpawn(parent: Proc, child: Proc, fn: ProcessFn): void {
+  const what = fn.name === '' ? 'anonymous' : fn.name;
+  if ((parent.traceFlags & TRACE_PROCS) !== 0) emitTrace(parent, ['trace', parent.pid, 'spawn', child.pid, what]);
+  if ((parent.traceFlags & TRACE_SET_ON_SPAWN) !== 0) {
+    child.traceFlags = parent.traceFlags;
+    child.tracer = parent.tracer;
+    if ((child.traceFlags & TRACE_PROCS) !== 0) emitTrace(child, ['trace', child.pid, 'spawned', parent.pid, what]);
+  }
 }
 
 /** Starts a process running `fn`; returns its pid at once. */

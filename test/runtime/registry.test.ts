@@ -74,7 +74,7 @@ describe('registered names', () => {
       assert.throws(() => send('reg_nobody', 'x'), /no process is registered as 'reg_nobody'/);
       assert.throws(() => unregister('reg_nobody'), BadArgError);
       // @ts-expect-error not a destination
-      assert.throws(() => send(42, 'x'), /expected a pid or a registered name/);
+      assert.throws(() => send(42, 'x'), /expected a pid, a registered name or an alias/);
     }));
 
   it('spawn can register the new process before it runs', () =>
