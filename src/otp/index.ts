@@ -1,0 +1,20 @@
+/**
+ * beamish/otp: OTP's behaviours on beamish processes — GenServer,
+ * GenStatem, Supervisor — with `sys`-style introspection and a tracer that
+ * prints what processes do. Built only on beamish/runtime's public API.
+ * See docs/otp.md for the guide and the Erlang/Elixir ↔ beamish table.
+ */
+export { type From, reply, type ServerRef } from './call.js';
+export { CallError, StartError } from './errors.js';
+export {
+  type Action,
+  type CallResult,
+  type CallSpec,
+  GenServer,
+  type InitResult,
+  type NoReplyResult,
+  type ReplyOf,
+  type ServerPid,
+} from './gen-server.js';
+export type { StartOptions } from './start.js';
+export { getState, replaceState, type Statistics, statistics } from './sys.js';

@@ -1,0 +1,138 @@
+import { _, demonitor, exit, monitor, receive, self, send, whereis } from '../runtime/index.js';
+import { type From, genCall, reply, type ServerRef } from './call.js';
+import { checkServer, checkTimeout } from './checks.js';
+import { CallError } from './errors.js';
+
+/**
+ * System messages, as OTP's `sys` module: every behaviour's loop answers
+ * `['system', from, request]` itself, whatever its callbacks are, so a
+ * running server can be looked into (`getState`, `statistics`), patched
+ * (`replaceState`) and stopped (`stop`) from outside.
+ */
+
+/** What a behaviour's process counts while it runs (`sys:statistics/2`). */
+export interface Statistics {
+  /** When the process started. */
+  readonly startTime: Date;
+  /** Now, as seen by the process. */
+  readonly currentTime: Date;
+  /** Messages its loop has taken from the mailbox (system messages excluded). */
+  readonly messagesIn: number;
+  /** Replies it has sent to calls. */
+  readonly messagesOut: number;
+}
+
+/** What a behaviour gives the system-message handler. */
+export interface SystemTarget {
+  getState(): unknown;
+  /** Replaces the state with `fn(state)`; returns the new state. */
+  replaceState(fn: (state: unknown) => unknown): unknown;
+  statistics(): Statistics;
+  /** Runs the behaviour's terminate with `reason`, then ends the process with it. */
+  terminate(reason: unknown): Promise<never>;
+}
+
+export type SystemRequest =
+  | readonly ['get_state']
+  | readonly ['replace_state', (state: unknown) => unknown]
+  | readonly ['get_statistics']
+  | readonly ['terminate', unknown];
+
+/** Whether `message` is a system message `['system', from, request]`. */
+export function isSystem(message: unknown): message is readonly ['system', From, SystemRequest] {
+  return Array.isArray(message) && message.length === 3 && message[0] === 'system' && Array.isArray(message[2]);
+}
+
+/**
+ * Answers a system message inside the behaviour's process. A request it
+ * does not know gets `['error', 'unknown_system_msg']`, as OTP's does.
+ */
+export async function handleSystem(from: From, request: SystemRequest, target: SystemTarget): Promise<void> {
+  switch (request[0]) {
+    case 'get_state':
+      reply(from, target.getState());
+      return;
+    case 'replace_state': {
+      let result: unknown;
+      try {
+        result = target.replaceState(request[1]);
+      } catch (error) {
+        // sys:replace_state: a fun that fails leaves the state as it was.
+        result = ['error', ['callback_failed', error]];
+        reply(from, result);
+        return;
+      }
+      reply(from, result);
+      return;
+    }
+    case 'get_statistics':
+      reply(from, target.statistics());
+      return;
+    case 'terminate':
+      // The stopper waits for the DOWN, not for a reply.
+      await target.terminate(request[1]);
+      return;
+    default:
+      reply(from, ['error', 'unknown_system_msg']);
+  }
+}
+
+/**
+ * The state of a running GenServer or GenStatem (`sys:get_state/2`); for a
+ * GenStatem, `[stateName, data]`.
+ *
+ * ```ts
+ * const count = await getState(counter); // e.g. 3
+ * ```
+ */
+export function getState<S = unknown>(server: ServerRef, timeoutMs = 5000): Promise<S> {
+  return genCall('sys', 'getState', server, 'system', ['get_state'], timeoutMs) as Promise<S>;
+}
+
+/**
+ * Replaces the state of a running GenServer or GenStatem with `fn(state)`
+ * and returns the new one (`sys:replace_state/3`). For debugging.
+ */
+export async function replaceState<S>(server: ServerRef, fn: (state: S) => S, timeoutMs = 5000): Promise<S> {
+  const result = await genCall('sys', 'replaceState', server, 'system', ['replace_state', fn], timeoutMs);
+  if (Array.isArray(result) && result[0] === 'error' && Array.isArray(result[1]) && result[1][0] === 'callback_failed')
+    throw result[1][1];
+  return result as S;
+}
+
+/** What a running GenServer or GenStatem has counted (`sys:statistics(Name, get)`). */
+export function statistics(server: ServerRef, timeoutMs = 5000): Promise<Statistics> {
+  return genCall('sys', 'statistics', server, 'system', ['get_statistics'], timeoutMs) as Promise<Statistics>;
+}
+
+/**
+ * Stops a behaviour's process with `reason` and waits until it is gone, as
+ * `proc_lib:stop/3` (under `gen_server:stop/3`): its terminate callback
+ * runs first. Throws CallError with `'noproc'` for no such process,
+ * `'timeout'` (and kills it) when it takes longer than `timeoutMs`, or the
+ * reason it died with when that is not `reason` (its terminate crashed).
+ */
+export async function stopProcess(
+  module: string,
+  fn: string,
+  server: ServerRef,
+  reason: unknown,
+  timeoutMs: number,
+): Promise<void> {
+  checkServer(fn, server);
+  checkTimeout(fn, 'timeoutMs', timeoutMs);
+  const pid = typeof server === 'string' ? whereis(server) : server;
+  if (pid === undefined) throw new CallError('noproc', module, server, ['stop', reason], timeoutMs);
+  if (pid === self()) throw new CallError('calling_self', module, server, ['stop', reason], timeoutMs);
+  const mref = monitor('process', pid);
+  send(pid, ['system', [self(), mref], ['terminate', reason]]);
+  const down = await receive([['DOWN', mref, _, _, _]], timeoutMs, undefined);
+  if (down === undefined) {
+    demonitor(mref, { flush: true });
+    exit(pid, 'kill');
+    throw new CallError('timeout', module, server, ['stop', reason], timeoutMs);
+  }
+  const why = down[4];
+  if (why === reason) return;
+  throw new CallError(why, module, server, ['stop', reason], timeoutMs);
+}
