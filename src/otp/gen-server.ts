@@ -75,10 +75,17 @@ export type ReplyOf<Calls extends CallSpec, Q> = Calls extends readonly [infer A
 
 declare const serverTypes: unique symbol;
 
-/** A GenServer's pid, carrying its request and cast types so `call` and `cast` are checked. */
+/**
+ * A GenServer's pid, carrying its request and cast types so `call` and
+ * `cast` are checked. The types live only in the type system; a plain `Pid`
+ * is not a ServerPid (calls to it are unchecked and yield `unknown`).
+ */
 export type ServerPid<Calls extends CallSpec = CallSpec, Cast = unknown> = Pid & {
-  readonly [serverTypes]?: { readonly calls: Calls; readonly cast: Cast };
+  readonly [serverTypes]: { readonly calls: Calls; readonly cast: Cast };
 };
+
+/** A pid or name with no server types: calls to it are not checked. */
+type Untyped = ServerRef & { readonly [serverTypes]?: never };
 
 /**
  * The callbacks. Only `init` is required; a server that gets a call
@@ -332,7 +339,7 @@ function checkSpec(fn: string, spec: unknown): void {
     throw new TypeError(`${fn}: bad argument 'server': expected callbacks with an init function`);
 }
 
-function starting<S, Calls extends CallSpec, Cast, Info, Args>(
+async function starting<S, Calls extends CallSpec, Cast, Info, Args>(
   fn: string,
   spec: GenServer<S, Calls, Cast, Info, Args>,
   args: Args,
@@ -395,14 +402,14 @@ function call<Calls extends CallSpec, const Q extends Readonly<Calls[0]>>(
   request: Q,
   timeoutMs?: number,
 ): Promise<ReplyOf<Calls, Q>>;
-function call<R = unknown>(server: ServerRef, request: unknown, timeoutMs?: number): Promise<R>;
+function call<R = unknown>(server: Untyped, request: unknown, timeoutMs?: number): Promise<R>;
 function call(server: ServerRef, request: unknown, timeoutMs = 5000): Promise<unknown> {
   return genCall('gen_server', 'GenServer.call', server, '$gen_call', request, timeoutMs);
 }
 
 /** Sends a cast and returns at once (`gen_server:cast/2`); never fails. */
 function cast<Cast>(server: ServerPid<CallSpec, Cast>, request: NoInfer<Cast>): void;
-function cast(server: ServerRef, request: unknown): void;
+function cast(server: Untyped, request: unknown): void;
 function cast(server: ServerRef, request: unknown): void {
   genCast('GenServer.cast', server, request);
 }
