@@ -18,3 +18,4 @@ export {
 } from './gen-server.js';
 export type { StartOptions } from './start.js';
 export { getState, replaceState, type Statistics, statistics } from './sys.js';
+export { formatTraceMessage, startTracer, type TracerOptions } from './tracer.js';

@@ -227,7 +227,11 @@ export class Proc {
     this.mailbox = undefined;
     const more = this.extras;
     if (more === undefined) return;
-    if (more.name !== undefined) names.delete(more.name);
+    if (more.name !== undefined) {
+      names.delete(more.name);
+      // Erlang traces the name's release after the exit, as dbg shows.
+      if ((this.traceFlags & TRACE_PROCS) !== 0) emitTrace(this, ['trace', this.pid, 'unregister', more.name]);
+    }
     if (more.timers !== undefined) cancelTimersOf(this);
     more.controller?.abort(ProcessExit.unwinding(reason));
     // Kept until the abort listeners have run, for their crash reports.

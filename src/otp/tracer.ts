@@ -1,0 +1,90 @@
+import { _, formatTerm, type Pid, receive, spawn, type TraceMessage } from '../runtime/index.js';
+import { checkObject } from './checks.js';
+
+/**
+ * A ready tracer, as Erlang's `dbg:tracer()`: a process that prints one line
+ * per trace message in Erlang's notation, in dbg's own shapes:
+ *
+ * ```text
+ * (<0.81.0>) << {ping,<0.9.0>}          a message arrived
+ * (<0.81.0>) <0.9.0> ! pong              a message sent
+ * (<0.9.0>) spawn <0.82.0> as loop       a process spawned
+ * (<0.9.0>) link <0.81.0>
+ * (<0.81.0>) exit bye
+ * (<0.81.0>) call counter:handleCall({get},{<0.9.0>,#Ref<0.0.0.7>})
+ * ```
+ */
+
+export interface TracerOptions {
+  /** Where each line goes (default: console.log). */
+  readonly write?: (line: string) => void;
+  /** Register the tracer under this name. */
+  readonly name?: string;
+}
+
+/** One trace message as dbg prints it (without the newline). */
+export function formatTraceMessage(message: TraceMessage): string {
+  const [, pid, event] = message;
+  const who = `(${formatTerm(pid)})`;
+  switch (event) {
+    case 'receive':
+      return `${who} << ${formatTerm(message[3])}`;
+    case 'send':
+      return `${who} ${formatTerm(message[4])} ! ${formatTerm(message[3])}`;
+    case 'send_to_non_existing_process':
+      return `${who} ${formatTerm(message[4])} ! ${formatTerm(message[3])} (to non-existing process)`;
+    case 'spawn':
+    case 'spawned':
+      return `${who} ${event} ${formatTerm(message[3])} as ${String(message[4])}`;
+    case 'exit':
+      return `${who} exit ${formatTerm(message[3])}`;
+    case 'register':
+    case 'unregister':
+      return `${who} ${event} ${formatTerm(message[3])}`;
+    case 'call':
+      return `${who} call ${formatCall(message[3])}`;
+    default:
+      return `${who} ${event} ${formatTerm(message[3])}`;
+  }
+}
+
+/** `[module, fn, args]` as `module:fn(a,b)`; anything else as a term. */
+function formatCall(event: unknown): string {
+  if (
+    Array.isArray(event) &&
+    event.length === 3 &&
+    typeof event[0] === 'string' &&
+    typeof event[1] === 'string' &&
+    Array.isArray(event[2])
+  )
+    return `${event[0]}:${event[1]}(${event[2].map(formatTerm).join(',')})`;
+  return formatTerm(event);
+}
+
+const TRACE = [['trace', _, _, _], ['trace', _, _, _, _], 'stop'] as const;
+
+/**
+ * Starts a tracer process that prints every trace message it gets; pass its
+ * pid as `trace(pid, true, flags, { tracer })`. Send it `'stop'` (or kill
+ * it) to end it; tracing of the processes it traced ends with it.
+ *
+ * ```ts
+ * const tracer = startTracer();
+ * trace(worker, true, ['send', 'receive', 'procs'], { tracer });
+ * ```
+ */
+export function startTracer(opts: TracerOptions = {}): Pid {
+  checkObject('startTracer', 'opts', opts);
+  const write = opts.write ?? ((line: string) => console.log(line));
+  if (typeof write !== 'function') throw new TypeError("startTracer: bad argument 'opts.write': expected a function");
+  return spawn(
+    async function tracer() {
+      for (;;) {
+        const message = await receive(TRACE);
+        if (message === 'stop') return;
+        write(formatTraceMessage(message as TraceMessage));
+      }
+    },
+    opts.name === undefined ? undefined : { name: opts.name },
+  );
+}
