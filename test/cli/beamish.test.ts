@@ -87,6 +87,56 @@ describe('the beamish command (wscat-like)', () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, /usage: beamish/);
   });
+
+  it('--version prints the version in package.json, and nothing else', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const r = await beamish(['--version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${version}\n`);
+  });
+
+  it('takes values joined to their options (--opt=value, -Hvalue), and the URL after --', async () => {
+    const r = await beamish(
+      [
+        '--header=X-Token: joined',
+        '-HX-Other:short',
+        '--subprotocol=mychat',
+        '--',
+        `ws://127.0.0.1:${server.port}/echo`,
+      ],
+      'x\n',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\{text,<<"x">>\}\}$/m);
+    const req = server.requests.at(-1);
+    assert.equal(req?.headers['x-token'], 'joined');
+    assert.equal(req?.headers['x-other'], 'short');
+    assert.equal(req?.headers['sec-websocket-protocol'], 'mychat');
+  });
+
+  it('credentials in the URL go as an authorization: Basic header, not in the URL', async () => {
+    const r = await beamish([`ws://al%40ce:s%3Acret@127.0.0.1:${server.port}/echo`], 'x\n');
+    assert.equal(r.code, 0, r.stderr);
+    const req = server.requests.at(-1);
+    assert.equal(req?.headers.authorization, `Basic ${Buffer.from('al@ce:s:cret').toString('base64')}`);
+    assert.equal(req?.headers.host, `127.0.0.1:${server.port}`);
+    assert.equal(req?.path, '/echo');
+    // An -H authorization is the user's choice and wins over the URL's.
+    const own = await beamish(['-H', 'authorization: Bearer t', `ws://u:p@127.0.0.1:${server.port}/echo`], 'x\n');
+    assert.equal(own.code, 0, own.stderr);
+    assert.equal(server.requests.at(-1)?.headers.authorization, 'Bearer t');
+  });
+
+  it('a refused connection to a URL with credentials does not print the password', async () => {
+    const port = await freePort();
+    const r = await beamish([`ws://user:hunter2@127.0.0.1:${port}/`]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim(), `beamish: cannot connect to 127.0.0.1:${port}: {shutdown,econnrefused}`);
+    const usage = await beamish(['get', `ws://user:hunter2@127.0.0.1:${port}/`]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /^beamish: bad URL 'ws:\/\/user:\*\*\*@127\.0\.0\.1:\d+\/'/);
+    assert.doesNotMatch(usage.stderr, /hunter2/);
+  });
 });
 
 /**
@@ -183,6 +233,12 @@ describe('beamish get (one HTTP GET)', () => {
     assert.equal(web.requests.at(-1)?.['x-token'], 'abc');
   });
 
+  it('sends the credentials of an http:// URL as an authorization: Basic header', async () => {
+    const r = await beamish(['get', `http://me:pw@127.0.0.1:${web.port}/plain`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(web.requests.at(-1)?.authorization, `Basic ${Buffer.from('me:pw').toString('base64')}`);
+  });
+
   it('prints each piece of a chunked body as its own gun_data, the last one fin', async () => {
     const r = await beamish(['get', `http://127.0.0.1:${web.port}/chunked`]);
     assert.equal(r.code, 0, r.stderr);
@@ -249,7 +305,7 @@ describe('beamish get (one HTTP GET)', () => {
     assert.equal(r.stderr, `beamish: cannot connect to 127.0.0.1:${port}: {shutdown,econnrefused}\n`);
   });
 
-  it('https:// with --ca: verified against that CA; without it, refused', async () => {
+  it('https:// with --ca: verified against that CA; without it, refused, with a hint to use --ca', async () => {
     const secure = await startHttp(true);
     try {
       const r = await beamish(['get', '--ca', `${fixtures}ca.crt`, `https://localhost:${secure.port}/plain`]);
@@ -258,7 +314,13 @@ describe('beamish get (one HTTP GET)', () => {
       const untrusted = await beamish(['get', `https://localhost:${secure.port}/plain`]);
       assert.equal(untrusted.code, 1);
       assert.equal(untrusted.stdout, '');
-      assert.match(untrusted.stderr, /^beamish: cannot connect to localhost:\d+: \{shutdown,.+\}\n$/);
+      const [failure, hint, ...rest] = untrusted.stderr.split('\n');
+      assert.match(
+        failure as string,
+        /^beamish: cannot connect to localhost:\d+: \{shutdown,unable_to_verify_leaf_signature\}$/,
+      );
+      assert.match(hint as string, /^beamish: hint: .*CA this machine does not trust.*--ca file\.pem$/);
+      assert.deepEqual(rest, ['']);
     } finally {
       await secure.close();
     }
@@ -273,8 +335,14 @@ describe('beamish get (one HTTP GET)', () => {
       [['get', '-s', 'chat', 'http://127.0.0.1:1/'], /^beamish: unknown option -s/],
       [['get', '-H', 'bad header: x', 'http://127.0.0.1:1/'], /^beamish: .*not a valid header name/],
       [['http://127.0.0.1:1/'], /^beamish: bad URL .*expected ws:\/\/ or wss:\/\/ \(for a GET: beamish get /],
+      [
+        ['get', '--ca', '/nonexistent/ca.pem', 'http://127.0.0.1:1/'],
+        /^beamish: cannot read --ca \/nonexistent\/ca\.pem: ENOENT/,
+      ],
     ];
-    // In parallel: each run is a Node start-up.
+    // The rules themselves are tested in-process (args.test.ts); these show
+    // that each mistake reaches stderr as one line and exit code 2. In
+    // parallel: each run is a Node start-up.
     const results = await Promise.all(cases.map(([args]) => beamish(args)));
     for (const [i, [args, message]] of cases.entries()) {
       const r = results[i] as Result;

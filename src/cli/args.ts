@@ -1,0 +1,155 @@
+/**
+ * The command line of `beamish`, read with Node's `util.parseArgs` into one
+ * {@link Command}. Nothing here touches the network or the disk, so every
+ * rule is tested in-process (test/cli/args.test.ts).
+ *
+ * parseArgs runs in its non-strict mode with `tokens`, and the checks that
+ * strict mode would make are made here, because strict mode's messages
+ * ("Unknown option '--x'. To specify a positional argument starting with a
+ * '-', place it at the end of the command after '--', as in '-- "--x"") do
+ * not fit the one line `beamish: …` that every usage error gets.
+ */
+import { parseArgs } from 'node:util';
+import { redactedUrl, takeCredentials } from './url.js';
+
+/** The usage text, printed by `-h`/`--help`. */
+export const USAGE = `usage: beamish [options] ws://host:port/path
+       beamish get [options] http://host:port/path
+       beamish --version
+
+  -H, --header 'name: value'   add a header to the request (repeatable)
+  -s, --subprotocol name       offer a subprotocol (repeatable; ws:// only)
+      --ca file                trust this CA certificate (PEM) for wss:// and https://
+      --js                     print messages in JS notation instead of Erlang's
+  -h, --help                   show this help
+      --version                print beamish's version
+
+An option's value may follow it (--ca file) or be joined to it (--ca=file,
+-Hname:value). After --, every argument is the URL, even one starting with -.
+Credentials in the URL (ws://user:pass@host/) are sent as an
+'authorization: Basic …' header, not as part of the URL; an -H authorization
+header takes their place.
+
+ws://, wss://: each line of stdin is sent as a text frame; end stdin (Ctrl-D)
+to close.
+
+get http://, https://: makes one GET and prints every message it brings
+(gun_up, gun_inform, gun_response, gun_data, gun_trailers); exits 0 once the
+body is complete, 1 if the connection or the stream fails.
+
+Exit codes: 0 done, 1 the connection or the stream failed, 2 bad usage.`;
+
+/** A usage mistake: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A connection to make: `beamish ws://…` (mode `ws`) or `beamish get http://…` (mode `get`). */
+export interface Connect {
+  readonly kind: 'connect';
+  readonly mode: 'ws' | 'get';
+  /** The URL to connect to, with its credentials taken out (they are in `headers`). */
+  readonly url: URL;
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  /** Subprotocols to offer (`ws` only). */
+  readonly protocols: readonly string[];
+  /** The file named by `--ca`, read by the caller. */
+  readonly caFile: string | undefined;
+  readonly js: boolean;
+}
+
+/** What the command line asks for. */
+export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | Connect;
+
+const common = {
+  header: { type: 'string', short: 'H', multiple: true },
+  ca: { type: 'string' },
+  js: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+const optionsOf = {
+  ws: { ...common, subprotocol: { type: 'string', short: 's', multiple: true } },
+  get: common,
+} as const;
+
+/**
+ * Reads `argv` (without node and the script). Throws {@link UsageError} on
+ * a mistake. `-h`/`--help` and `--version` win over what follows them.
+ *
+ * @example
+ * parseCommandLine(['get', '-H', 'accept: text/plain', 'http://user:pw@127.0.0.1:8080/']);
+ * // { kind: 'connect', mode: 'get', url: URL('http://127.0.0.1:8080/'),
+ * //   headers: [['accept', 'text/plain'], ['authorization', 'Basic dXNlcjpwdw==']], ... }
+ */
+export function parseCommandLine(argv: readonly string[]): Command {
+  const mode = argv[0] === 'get' ? 'get' : 'ws';
+  const args = mode === 'get' ? argv.slice(1) : [...argv];
+  const options = optionsOf[mode];
+  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+
+  const headers: Array<[string, string]> = [];
+  const protocols: string[] = [];
+  let caFile: string | undefined;
+  let js = false;
+  let target: string | undefined;
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') continue;
+    if (token.kind === 'positional') {
+      if (target !== undefined) throw new UsageError(`unexpected argument '${token.value}'`);
+      target = token.value;
+      continue;
+    }
+    const { name, rawName, value, inlineValue } = token;
+    if (!Object.hasOwn(options, name)) throw new UsageError(`unknown option ${rawName}`);
+    const type = (options as Record<string, { type: 'string' | 'boolean' }>)[name]?.type;
+    if (type === 'boolean') {
+      if (value !== undefined) throw new UsageError(`${rawName} takes no value`);
+      if (name === 'help') return { kind: 'help' };
+      if (name === 'version') return { kind: 'version' };
+      js = true;
+      continue;
+    }
+    if (value === undefined) throw new UsageError(`${rawName} needs a value`);
+    // What strict mode calls ambiguous: `--ca --js` would take "--js" as the
+    // file. A value that starts with - must be joined to its option.
+    if (!inlineValue && value.startsWith('-') && value !== '-') {
+      const joined = rawName.startsWith('--') ? `${rawName}=${value}` : `${rawName}${value}`;
+      throw new UsageError(
+        `${rawName} needs a value ('${value}' looks like an option; if it is the value, write ${joined})`,
+      );
+    }
+    if (name === 'header') headers.push(header(value));
+    else if (name === 'subprotocol') protocols.push(value);
+    else caFile = value;
+  }
+  if (target === undefined) throw new UsageError('missing the URL to connect to');
+  const url = urlFor(mode, target);
+  return { kind: 'connect', mode, url, headers: takeCredentials(url, headers), protocols, caFile, js };
+}
+
+/** `'name: value'` → `['name', 'value']`, both trimmed. */
+function header(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new UsageError(`bad header '${text}': expected 'name: value'`);
+  return [text.slice(0, colon).trim(), text.slice(colon + 1).trim()];
+}
+
+/** The URL of `target`, which must be ws:// or wss:// (mode ws), http:// or https:// (mode get). */
+function urlFor(mode: 'ws' | 'get', target: string): URL {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new UsageError(`bad URL '${target}'`);
+  }
+  const shown = redactedUrl(target, url);
+  if (mode === 'get' && url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`bad URL '${shown}': expected http:// or https://`);
+  }
+  if (mode === 'ws' && url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    const hint = url.protocol === 'http:' || url.protocol === 'https:' ? ` (for a GET: beamish get ${shown})` : '';
+    throw new UsageError(`bad URL '${shown}': expected ws:// or wss://${hint}`);
+  }
+  return url;
+}
