@@ -562,6 +562,35 @@ describe('handshake with a real erl node', { skip: erlAvailable() }, () => {
     await conn.closed;
   });
 
+  it('packets are whole distribution messages both ways: the greetings from erl decode, and our REG_SEND reaches a registered process', async () => {
+    const etf = await import('../../src/distribution/etf/index.js');
+    const node = await erl();
+    const us = await ourNode();
+    const conn = framed(await dial(node, us.name, us.creation));
+    connections.push(conn.conn);
+    // Erlang greets a new connection with messages to rex and global_name_server.
+    for (let i = 0; i < 100 && conn.packets.length < 2; i++) await sleep(20);
+    const greetings = conn.packets.map((packet) => {
+      assert.equal(packet[0], 112); // pass through: no distribution header
+      const control = etf.decodeTermAt(packet, 1);
+      const payload = etf.decodeTermAt(packet, control.end);
+      assert.equal(payload.end, packet.length);
+      return control.term;
+    });
+    // Two processes send them: their order may vary.
+    assert.deepEqual(greetings.map((c) => (Array.isArray(c) ? `${c[0]} ${c[3]}` : c)).sort(), [
+      '6 global_name_server',
+      '6 rex',
+    ]);
+    const received = node.eval('begin register(inbox, self()), receive M -> M after 5000 -> timeout end end');
+    for (let i = 0; i < 100 && (await node.eval('whereis(inbox)')) === 'undefined'; i++) await sleep(20);
+    const from = new etf.ExternalPid(us.name, 1, 0, us.creation);
+    conn.conn.send([Buffer.of(112), etf.encodeTerm([6, from, '', 'inbox']), etf.encodeTerm(['hello', 42])]);
+    assert.equal(await received, '{hello,42}');
+    conn.conn.close();
+    await conn.closed;
+  });
+
   it('a hidden node of ours shows in nodes(hidden), not nodes()', async () => {
     const node = await erl();
     const us = await ourNode();
