@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark and prints a Markdown table: our figure, the
  * baseline measured in the same run, their ratio, and the target.
- * `npm run bench` (or `npm run bench -- runtime` / `-- gun` / `-- http` for one group).
+ * `npm run bench` (or `npm run bench -- runtime` / `-- otp` / `-- gun` / `-- http` for one group).
  * The runtime group also runs the same workloads in Erlang
  * (bench/beam/runtime.escript) when `escript` is on the PATH, and adds a row
  * against Erlang's figure for each of ours; it says so when Erlang is missing.
@@ -11,6 +11,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunBenchmarks } from './gun.bench.js';
+import { genServerCall } from './otp.bench.js';
 import { type Figure, pingPong, producerConsumer, selectiveReceive, spawnWaiting } from './runtime.bench.js';
 
 const only = process.argv[2];
@@ -60,6 +61,7 @@ interface Beam {
   waiting_process_bytes?: number;
   selective_us?: number;
   selective_empty_us?: number;
+  gencall?: number;
 }
 let beam: Beam | undefined;
 let beamMissing: string | undefined;
@@ -135,6 +137,13 @@ await group('runtime', async () => {
     withTarget(sel, '<= 2x baseline', (o, b) => o <= 2 * b),
     ...vsBeam(sel, beam?.selective_us, 'none set (reported)', () => true),
   );
+});
+
+await group('otp', async () => {
+  const [call] = await bestOf3(async () => [await genServerCall()]);
+  runBeam('gencall');
+  if (call === undefined) throw new Error('the otp benchmark returned no figure');
+  figures.push(call, ...vsBeam(call, beam?.gencall, 'none set (reported)', () => true));
 });
 
 await group('gun', async () => {

@@ -3,9 +3,9 @@
 %% that `npm run bench -- runtime` can print each beamish figure beside
 %% Erlang/OTP's from the same run, on the same machine.
 %%
-%%   escript bench/beam/runtime.escript [pingpong | prodcons | spawn | selective]...
+%%   escript bench/beam/runtime.escript [pingpong | prodcons | spawn | selective | gencall]...
 %%
-%% With no argument it runs all four. Prints one JSON line:
+%% With no argument it runs all five. Prints one JSON line:
 %%   {"otp": "25.3.2", "erts": "13.2", "schedulers": 2, "pingpong": M msgs/s, ...}
 %%
 %% Same workloads as the TypeScript, the same counts and message shapes, each
@@ -14,10 +14,13 @@
 %% its default flags: as many schedulers as cores (2 on the project's
 %% machine); set ERL_FLAGS="+S 1" to run on one, like Node's one JS thread.
 -mode(compile).
+%% The gencall benchmark's server: this script is its callback module.
+-behaviour(gen_server).
+-export([init/1, handle_call/3, handle_cast/2]).
 
 main(Args) ->
     Which = case Args of
-        [] -> ["pingpong", "prodcons", "spawn", "selective"];
+        [] -> ["pingpong", "prodcons", "spawn", "selective", "gencall"];
         _ -> Args
     end,
     Fields = lists:flatmap(fun bench/1, Which),
@@ -40,6 +43,8 @@ bench("selective") ->
     Rounds = [selective_receive(10000, 1000) || _ <- [1, 2, 3]],
     [{"selective_us", num(lists:min([S || {S, _} <- Rounds]))},
      {"selective_empty_us", num(lists:min([E || {_, E} <- Rounds]))}];
+bench("gencall") ->
+    [{"gencall", num(best(max, fun() -> in_process(fun() -> gen_call(200000) end) end) / 1.0e6)}];
 bench(Other) ->
     io:format(standard_error, "unknown benchmark ~s~n", [Other]),
     halt(2).
@@ -177,6 +182,24 @@ fresh(Me, I, N) ->
     Me ! {fresh, I},
     receive {fresh, _} -> ok end,
     fresh(Me, I + 1, N).
+
+%% n gen_server:call round trips to a server that replies with a counter; calls/s.
+gen_call(N) ->
+    {ok, Server} = gen_server:start(?MODULE, 0, []),
+    T0 = now_us(),
+    calls(Server, N),
+    Rate = N / ((now_us() - T0) / 1.0e6),
+    gen_server:stop(Server),
+    Rate.
+
+calls(_, 0) -> ok;
+calls(Server, K) ->
+    _ = gen_server:call(Server, next),
+    calls(Server, K - 1).
+
+init(N) -> {ok, N}.
+handle_call(next, _From, N) -> {reply, N, N + 1}.
+handle_cast(_, N) -> {noreply, N}.
 
 otp_version() ->
     Rel = erlang:system_info(otp_release),

@@ -3,6 +3,7 @@ import {
   demonitor,
   monitor,
   type Pid,
+  ReceiveTimeout,
   type Ref,
   receive,
   receiveNow,
@@ -57,7 +58,9 @@ function isFrom(value: unknown): value is From {
   return Array.isArray(value) && value.length === 2;
 }
 
-const TIMED_OUT = Symbol('timed out');
+// Options passed on every call: made once, not per call.
+const ALIAS_ENDS_WITH_MONITOR = { alias: 'demonitor' } as const;
+const FLUSH = { flush: true } as const;
 
 /**
  * Makes a call: sends `[tag, from, request]` and waits for the reply, as
@@ -82,26 +85,29 @@ export async function genCall(
   // Erlang: exit({calling_self, {gen_server, call, [...]}}) rather than a
   // deadlock until the timeout.
   if (pid === me) throw new CallError('calling_self', module, server, request, timeoutMs);
-  const mref = monitor('process', pid, { alias: 'demonitor' });
+  const mref = monitor('process', pid, ALIAS_ENDS_WITH_MONITOR);
   send(pid, [tag, [me, mref], request]);
-  const result = await receive(
-    [
-      [mref, _],
-      ['DOWN', mref, _, _, _],
-    ],
-    timeoutMs,
-    TIMED_OUT,
-  );
-  if (result === TIMED_OUT) {
+  let result: readonly unknown[];
+  try {
+    // The throwing form: with no `after` value, no extra promise per call.
+    result = await receive(
+      [
+        [mref, _],
+        ['DOWN', mref, _, _, _],
+      ],
+      timeoutMs,
+    );
+  } catch (error) {
+    if (!(error instanceof ReceiveTimeout)) throw error;
     // Ends the alias too: from here on a reply is dropped at the send. One
     // that came in between the timer and now is taken, as gen:call does.
-    demonitor(mref, { flush: true });
+    demonitor(mref, FLUSH);
     const late = receiveNow([[mref, _]]);
     if (late !== undefined) return late[1];
     throw new CallError('timeout', module, server, request, timeoutMs);
   }
   if (result.length === 2) {
-    demonitor(mref, { flush: true });
+    demonitor(mref, FLUSH);
     return result[1];
   }
   throw new CallError(result[4], module, server, request, timeoutMs);

@@ -1,4 +1,4 @@
-import { _, type Pid, ProcessExit, receive, traceCall } from '../runtime/index.js';
+import { _, isTraced, type Pid, ProcessExit, receive, traceCall } from '../runtime/index.js';
 import { type From, genCall, genCast, isCall, reply, type ServerRef } from './call.js';
 import { checkObject } from './checks.js';
 import { type Starter, type StartOptions, startProcess } from './start.js';
@@ -166,55 +166,68 @@ class Server<S> {
     for (;;) {
       const action = this.action;
       this.action = undefined;
-      if (Array.isArray(action) && action[0] === 'continue') {
-        await this.run(() => this.continueWith(action[1]));
-        continue;
-      }
-      const timeout = typeof action === 'number' ? action : Infinity;
-      const message = await receive(ANY, timeout, TIMED_OUT);
-      if (message === TIMED_OUT) {
-        this.messagesIn++;
-        await this.run(() => this.info('timeout'));
-      } else if (isCall(message)) {
-        this.messagesIn++;
-        await this.run(() => this.call(message[2], message[1]));
-      } else if (isCast(message)) {
-        this.messagesIn++;
-        await this.run(() => this.cast(message[1]));
-      } else if (isSystem(message)) {
-        await handleSystem(message[1], message[2], this.system);
-      } else if (this.parent !== undefined && isParentExit(message, this.parent)) {
-        // gen_server: a server that traps exits stops with its parent's reason.
-        await this.terminate(message[2]);
-      } else {
-        this.messagesIn++;
-        await this.run(() => this.info(message));
-      }
-    }
-  }
-
-  /** Runs one callback; a throw runs terminate with its reason, then ends the process. */
-  private async run(step: () => Promise<void>): Promise<void> {
-    try {
-      await step();
-    } catch (error) {
-      if (error instanceof Stopping) throw error.exit;
+      let step: void | Promise<void>;
       try {
-        await this.callTerminate(reasonOf(error));
-      } catch (failed) {
-        if (failed instanceof Stopping) throw failed.exit;
-        throw failed;
+        if (Array.isArray(action) && action[0] === 'continue') {
+          step = this.continueWith(action[1]);
+        } else {
+          // Without a timeout, the plain form: no `after`, no extra promise.
+          const message = typeof action === 'number' ? await receive(ANY, action, TIMED_OUT) : await receive(ANY);
+          step = this.dispatch(message);
+        }
+        // Callbacks that return at once are carried out at once: an await
+        // per message only where a callback is async.
+        if (step !== undefined) await step;
+      } catch (error) {
+        await this.failed(error);
       }
-      throw error;
     }
   }
 
-  private async call(request: unknown, from: From): Promise<void> {
+  private dispatch(message: unknown): void | Promise<void> {
+    if (isCall(message)) {
+      this.messagesIn++;
+      return this.call(message[2], message[1]);
+    }
+    if (message === TIMED_OUT) {
+      this.messagesIn++;
+      return this.info('timeout');
+    }
+    if (isCast(message)) {
+      this.messagesIn++;
+      return this.cast(message[1]);
+    }
+    if (isSystem(message)) return handleSystem(message[1], message[2], this.system);
+    if (this.parent !== undefined && isParentExit(message, this.parent)) {
+      // gen_server: a server that traps exits stops with its parent's reason.
+      return this.terminate(message[2]);
+    }
+    this.messagesIn++;
+    return this.info(message);
+  }
+
+  /** A callback threw: terminate runs with its reason, then the process ends. */
+  private async failed(error: unknown): Promise<never> {
+    if (error instanceof Stopping) throw error.exit;
+    try {
+      await this.callTerminate(reasonOf(error));
+    } catch (failed) {
+      if (failed instanceof Stopping) throw failed.exit;
+      throw failed;
+    }
+    throw error;
+  }
+
+  private call(request: unknown, from: From): void | Promise<void> {
     const { handleCall } = this.spec;
-    traceCall([this.label, 'handleCall', [request, from]]);
+    if (isTraced('call')) traceCall([this.label, 'handleCall', [request, from]]);
     if (handleCall === undefined)
       throw new Error(`${this.label} has no handleCall, but got a call: ${String(request)}`);
-    const result = await handleCall.call(this.spec, request, from, this.state);
+    const result = handleCall.call(this.spec, request, from, this.state);
+    return isPromise(result) ? result.then((r) => this.called(r, from)) : this.called(result, from);
+  }
+
+  private called(result: unknown, from: From): void | Promise<void> {
     if (Array.isArray(result)) {
       if (result[0] === 'reply' && (result.length === 3 || result.length === 4)) {
         this.state = result[2] as S;
@@ -223,46 +236,54 @@ class Server<S> {
         reply(from, result[1]);
         return;
       }
-      if (result[0] === 'stop' && result.length === 4) {
-        this.state = result[3] as S;
-        // gen_server: terminate first, then the reply, then the exit.
-        await this.callTerminate(result[1]);
-        this.messagesOut++;
-        reply(from, result[2]);
-        throw new Stopping(result[1]);
-      }
+      if (result[0] === 'stop' && result.length === 4)
+        return this.stopReplying(result[1], result[2], result[3] as S, from);
     }
-    await this.noReply(result, 'handleCall');
+    return this.noReply(result, 'handleCall');
   }
 
-  private async cast(request: unknown): Promise<void> {
+  /** gen_server's `{stop, Reason, Reply, State}`: terminate first, then the reply, then the exit. */
+  private async stopReplying(reason: unknown, value: unknown, state: S, from: From): Promise<void> {
+    this.state = state;
+    await this.callTerminate(reason);
+    this.messagesOut++;
+    reply(from, value);
+    throw new Stopping(reason);
+  }
+
+  private cast(request: unknown): void | Promise<void> {
     const { handleCast } = this.spec;
-    traceCall([this.label, 'handleCast', [request]]);
+    if (isTraced('call')) traceCall([this.label, 'handleCast', [request]]);
     if (handleCast === undefined)
       throw new Error(`${this.label} has no handleCast, but got a cast: ${String(request)}`);
-    await this.noReply(await handleCast.call(this.spec, request, this.state), 'handleCast');
+    return this.settle(handleCast.call(this.spec, request, this.state), 'handleCast');
   }
 
-  private async info(message: unknown): Promise<void> {
+  private info(message: unknown): void | Promise<void> {
     const { handleInfo } = this.spec;
-    traceCall([this.label, 'handleInfo', [message]]);
+    if (isTraced('call')) traceCall([this.label, 'handleInfo', [message]]);
     if (handleInfo === undefined) {
       // gen_server logs "undefined handle_info" and goes on.
       console.warn(`beamish: ${this.label} has no handleInfo; dropped`, message);
       return;
     }
-    await this.noReply(await handleInfo.call(this.spec, message, this.state), 'handleInfo');
+    return this.settle(handleInfo.call(this.spec, message, this.state), 'handleInfo');
   }
 
-  private async continueWith(cont: unknown): Promise<void> {
+  private continueWith(cont: unknown): void | Promise<void> {
     const { handleContinue } = this.spec;
     if (handleContinue === undefined)
       throw new Error(`${this.label} returned ['continue', ...] but has no handleContinue`);
-    await this.noReply(await handleContinue.call(this.spec, cont, this.state), 'handleContinue');
+    return this.settle(handleContinue.call(this.spec, cont, this.state), 'handleContinue');
+  }
+
+  /** A noreply-kind result, now or once its promise settles. */
+  private settle(result: unknown, callback: string): void | Promise<void> {
+    return isPromise(result) ? result.then((r) => this.noReply(r, callback)) : this.noReply(result, callback);
   }
 
   /** `['noreply', s]`, `['noreply', s, action]` or `['stop', reason, s]`; anything else is a bad return value. */
-  private async noReply(result: unknown, callback: string): Promise<void> {
+  private noReply(result: unknown, callback: string): void | Promise<void> {
     if (Array.isArray(result)) {
       if (result[0] === 'noreply' && (result.length === 2 || result.length === 3)) {
         this.state = result[1] as S;
@@ -271,8 +292,9 @@ class Server<S> {
       }
       if (result[0] === 'stop' && result.length === 3) {
         this.state = result[2] as S;
-        await this.callTerminate(result[1]);
-        throw new Stopping(result[1]);
+        return this.callTerminate(result[1]).then(() => {
+          throw new Stopping(result[1]);
+        });
       }
     }
     throw new ProcessExit(['bad_return_value', result], `${this.label}.${callback} returned a bad value`);
@@ -291,13 +313,10 @@ class Server<S> {
 
   /** terminate, then exit with `reason`: for stop requests and a parent's exit. */
   async terminate(reason: unknown): Promise<never> {
-    try {
-      await this.callTerminate(reason);
-    } catch (error) {
-      if (error instanceof Stopping) throw error.exit;
-      throw error;
-    }
-    throw new ProcessExit(reason);
+    // Stopping, not ProcessExit: the loop must not take it for a crash and
+    // run terminate a second time.
+    await this.callTerminate(reason);
+    throw new Stopping(reason);
   }
 
   readonly system = {
@@ -314,6 +333,10 @@ class Server<S> {
     }),
     terminate: (reason: unknown): Promise<never> => this.terminate(reason),
   };
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** A stop decided by the server (a `'stop'` result, or terminate throwing): exit with `exit`. */

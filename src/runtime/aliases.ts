@@ -1,4 +1,3 @@
-import { aliases, monitorAliases } from './alias-table.js';
 import { actor } from './context.js';
 import { BadArgError } from './errors.js';
 import { Ref } from './ids.js';
@@ -30,7 +29,7 @@ import { describe } from './validate.js';
 export function alias(): Ref {
   const me = actor();
   const ref = new Ref();
-  aliases.set(ref, me.pid);
+  ref.aliasOf = me.pid;
   return ref;
 }
 
@@ -42,8 +41,8 @@ export function alias(): Ref {
 export function unalias(ref: Ref): boolean {
   if (!(ref instanceof Ref)) throw new BadArgError('unalias', 'alias', `expected a ref, got ${describe(ref)}`);
   const me = actor();
-  if (aliases.get(ref) !== me.pid) return false;
-  aliases.delete(ref);
-  monitorAliases.delete(ref);
+  if (ref.aliasOf !== me.pid) return false;
+  ref.aliasOf = undefined;
+  ref.aliasEndsWithMonitor = false;
   return true;
 }

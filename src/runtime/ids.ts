@@ -51,6 +51,14 @@ let refCounter = 0;
 /** A unique reference, as made by Erlang's `make_ref()`. */
 export class Ref {
   readonly serial: number;
+  /**
+   * @internal While the ref is an active alias (see aliases.ts): the pid of
+   * the process it leads to. A field rather than a WeakMap entry: a call
+   * makes and ends one alias per request.
+   */
+  aliasOf: Pid | undefined = undefined;
+  /** @internal The alias ends when its monitor does (`alias: 'demonitor'`). */
+  aliasEndsWithMonitor = false;
 
   /** @internal */
   constructor() {

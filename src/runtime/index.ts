@@ -42,4 +42,12 @@ export {
 } from './signals.js';
 export { type ProcessFn, run, type SpawnOptions, spawn, spawnLink, spawnMonitor } from './spawn.js';
 export { cancelTimer, readTimer, sendAfter, startTimer } from './timers.js';
-export { type TraceFlag, type TraceMessage, type TraceOptions, trace, traceCall, traceInfo } from './trace.js';
+export {
+  isTraced,
+  type TraceFlag,
+  type TraceMessage,
+  type TraceOptions,
+  trace,
+  traceCall,
+  traceInfo,
+} from './trace.js';

@@ -10,7 +10,7 @@ export interface Cancellable {
   cancel(): void;
 }
 
-export function setLongTimeout(fn: () => void, ms: number): Cancellable {
+export function setLongTimeout(ms: number, fn: () => void): Cancellable {
   if (ms <= MAX_DELAY) {
     const handle = setTimeout(fn, ms);
     return { cancel: () => clearTimeout(handle) };

@@ -1,4 +1,5 @@
 import { actor } from './context.js';
+import { addDeadline, MAX_DELAY } from './deadlines.js';
 import { BadArgError, ConcurrentReceiveError, ReceiveTimeout } from './errors.js';
 import { type Cancellable, setLongTimeout } from './long-timeout.js';
 import type { Taken } from './mailbox.js';
@@ -130,7 +131,8 @@ function receiveIn(
 
 /** The timer of a receive that waits at most `timeout` ms. */
 function armTimeout(proc: Proc, timeout: number, hasAfter: boolean): Cancellable {
-  const timer = setLongTimeout(() => {
+  const arm = timeout <= MAX_DELAY ? addDeadline : setLongTimeout;
+  const timer = arm(timeout, () => {
     // A timer is cancelled when its receive ends; this is the safety net.
     if (proc.waitTimer !== timer) return;
     const resolve = proc.waitResolve as (message: unknown) => void;
@@ -139,7 +141,7 @@ function armTimeout(proc: Proc, timeout: number, hasAfter: boolean): Cancellable
     proc.waitIndex = TIMED_OUT;
     if (hasAfter) resolve(undefined);
     else reject(new ReceiveTimeout(timeout));
-  }, timeout);
+  });
   return timer;
 }
 

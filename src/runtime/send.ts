@@ -1,4 +1,3 @@
-import { aliases } from './alias-table.js';
 import { actor } from './context.js';
 import { BadArgError } from './errors.js';
 import { type Pid, PROC, Ref } from './ids.js';
@@ -33,7 +32,7 @@ function destination(fn: string, dest: unknown): Proc | undefined {
   if (typeof dest === 'object' && dest !== null) {
     const proc = (dest as Partial<Pid>)[PROC];
     if (proc !== undefined) return proc as Proc;
-    if (dest instanceof Ref) return aliases.get(dest)?.[PROC] as Proc | undefined;
+    if (dest instanceof Ref) return dest.aliasOf?.[PROC] as Proc | undefined;
   }
   if (typeof dest === 'string') return resolveName(fn, dest);
   throw new BadArgError(fn, 'dest', `expected a pid, a registered name or an alias, got ${describe(dest)}`);

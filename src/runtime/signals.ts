@@ -1,4 +1,4 @@
-import { aliases, endMonitorAlias, monitorAliases } from './alias-table.js';
+import { endMonitorAlias } from './alias-table.js';
 import { actor, unwind } from './context.js';
 import { BadArgError, NoProcError, ProcessExit } from './errors.js';
 import { Pid, Ref } from './ids.js';
@@ -74,8 +74,8 @@ export function monitor(type: 'process', target: Pid | string, opts?: MonitorOpt
         'opts.alias',
         `expected 'explicit_unalias' or 'demonitor', got ${describe(mode)}`,
       );
-    aliases.set(ref, me.pid);
-    if (mode === 'demonitor') monitorAliases.add(ref);
+    ref.aliasOf = me.pid;
+    ref.aliasEndsWithMonitor = mode === 'demonitor';
   }
   if (target instanceof Pid) {
     const proc = procOf(target);
@@ -127,7 +127,7 @@ export function demonitor(ref: Ref, opts?: DemonitorOptions): boolean {
   const me = actor();
   const target = me.monitors?.get(ref);
   if (target !== undefined) removeMonitor(me, target, ref);
-  if (aliases.get(ref) === me.pid) endMonitorAlias(ref);
+  if (ref.aliasOf === me.pid) endMonitorAlias(ref);
   if (opts?.flush === true) {
     me.mailbox?.removeWhere((m) => Array.isArray(m) && m.length === 5 && m[0] === 'DOWN' && m[1] === ref);
   }

@@ -24,11 +24,11 @@ function arm(fn: string, ms: number, dest: Pid | string, build: (ref: Ref) => un
   const ref = new Ref();
   // A timer for a process that is already dead does nothing, as in Erlang.
   if (proc !== undefined && !proc.alive) return ref;
-  const handle = setLongTimeout(() => {
+  const handle = setLongTimeout(ms, () => {
     dropTimer(ref);
     const target = proc ?? names.get(dest as string);
     target?.deliver(build(ref));
-  }, ms);
+  });
   timers.set(ref, { handle, deadline: performance.now() + ms, proc });
   if (proc !== undefined) {
     proc.timers ??= new Set();

@@ -1,4 +1,4 @@
-import { actor } from './context.js';
+import { actor, current } from './context.js';
 import { BadArgError } from './errors.js';
 import type { Pid } from './ids.js';
 import { procOf } from './process.js';
@@ -117,6 +117,17 @@ export function trace(target: Pid, how: boolean, flags: readonly TraceFlag[], op
 export function traceCall(event: unknown): void {
   const me = actor();
   if ((me.traceFlags & TRACE_CALL) !== 0) emitTrace(me, ['trace', me.pid, 'call', event]);
+}
+
+/**
+ * Whether the running process is traced with `flag`: one field test, so
+ * code can skip building a `traceCall` event nobody will see.
+ */
+export function isTraced(flag: Exclude<TraceFlag, 'all'>): boolean {
+  const bit = BITS[flag];
+  if (typeof bit !== 'number' || !Object.hasOwn(BITS, flag))
+    throw new BadArgError('isTraced', 'flag', `unknown trace flag ${describe(flag)}`);
+  return (current().traceFlags & bit) !== 0;
 }
 
 /** The flags `pid` is traced with, and its tracer; `undefined` if it is not traced or not alive. */
