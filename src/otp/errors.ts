@@ -1,4 +1,4 @@
-import { ProcessExit } from '../runtime/index.js';
+import { ErlangList, ProcessExit } from '../runtime/index.js';
 
 /**
  * The errors of the behaviours. Both are `ProcessExit`s carrying the exit
@@ -11,7 +11,7 @@ import { ProcessExit } from '../runtime/index.js';
  * A `call` that got no reply: `why` is the short reason, Erlang's first
  * element (`'noproc'`, `'timeout'`, `'calling_self'`, `'normal'`, or the
  * reason the server crashed with), and `reason` the whole exit reason,
- * `[why, [module, fn, [server, request, timeoutMs]]]`, as
+ * `[why, [module, 'call', ErlangList [server, request, timeoutMs]]]`, as
  * `{Reason, {gen_server, call, [Server, Request, Timeout]}}` in Erlang.
  */
 export class CallError extends ProcessExit {
@@ -26,7 +26,7 @@ export class CallError extends ProcessExit {
     readonly timeoutMs: number,
   ) {
     super(
-      [why, [module, 'call', [server, request, timeoutMs]]],
+      [why, [module, 'call', new ErlangList([server, request, timeoutMs])]],
       `${module} call to ${String(server)} failed: ${describeWhy(why)}`,
     );
   }

@@ -11,6 +11,7 @@ import {
 } from '../../src/otp/index.js';
 import {
   _,
+  ErlangList,
   exit,
   flush,
   isAlive,
@@ -82,7 +83,7 @@ describe('GenServer', () => {
       await assert.rejects(GenServer.call('gs_nobody', ['get']), (e: unknown) => {
         assert.ok(e instanceof CallError);
         assert.equal(e.why, 'noproc');
-        assert.deepEqual(e.reason, ['noproc', ['gen_server', 'call', ['gs_nobody', ['get'], 5000]]]);
+        assert.deepEqual(e.reason, ['noproc', ['gen_server', 'call', new ErlangList(['gs_nobody', ['get'], 5000])]]);
         return true;
       });
       const pid = await GenServer.start(counter, 0);
@@ -132,7 +133,7 @@ describe('GenServer', () => {
       await assert.rejects(GenServer.call(pid, ['slow', 80], 20), (e: unknown) => {
         assert.ok(e instanceof CallError);
         assert.equal(e.why, 'timeout');
-        assert.deepEqual(e.reason, ['timeout', ['gen_server', 'call', [pid, ['slow', 80], 20]]]);
+        assert.deepEqual(e.reason, ['timeout', ['gen_server', 'call', new ErlangList([pid, ['slow', 80], 20])]]);
         return true;
       });
       // The server replies 60 ms later; the reply must be dropped.
@@ -171,7 +172,7 @@ describe('GenServer', () => {
       });
       const ref = monitor('process', caller);
       const [, , , , reason] = await receive([['DOWN', ref, _, _, _]], 500);
-      assert.deepEqual(reason, ['noproc', ['gen_server', 'call', ['gs_missing', 'hello', 100]]]);
+      assert.deepEqual(reason, ['noproc', ['gen_server', 'call', new ErlangList(['gs_missing', 'hello', 100])]]);
     });
   });
 
