@@ -74,7 +74,7 @@ interface Case {
 
 const list = (...items: unknown[]) => new ErlangList(items);
 const bytes = (...b: number[]) => Buffer.from(b);
-const range = (n: number, f: (i: number) => unknown) => Array.from({ length: n }, (_, i) => f(i));
+const range = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 const huge = 2n ** 100_000n + 12_345n;
 
 const cases: Case[] = [
