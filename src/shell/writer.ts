@@ -1,0 +1,44 @@
+import { inspect, types } from 'node:util';
+import { ErlangList, formatTerm, Pid, Ref } from '../runtime/index.js';
+
+/**
+ * Text the shell prints in place of a result: an exception report. The REPL
+ * prints whatever the evaluator hands back through its writer, so a report
+ * goes through the same path as a value and comes out in the same place.
+ */
+export class ShellReport {
+  constructor(
+    /** The text, printed as it is. */
+    readonly text: string,
+  ) {}
+}
+
+/**
+ * Shows a result the way Erlang's shell does, in Erlang's notation:
+ * `2`, `<0.5.0>`, `{ok,1}`, `<<"text">>`, `#{a => 1}`.
+ *
+ * Values that are not terms (a Map, a Date, an instance of some class) have
+ * no Erlang notation; `formatTerm` would print their own fields as a map, so
+ * they are shown as Node shows them. A Promise says to await it.
+ *
+ * ```ts
+ * showResult(['ok', 1]); // '{ok,1}'
+ * ```
+ */
+export function showResult(value: unknown): string {
+  if (value instanceof ShellReport) return value.text;
+  if (isTerm(value)) return formatTerm(value);
+  // A line that forgot its `await`: Node would show the runtime's insides
+  // that the promise's async context holds.
+  if (types.isPromise(value)) return '#Promise<not awaited: put await before it to see its value>';
+  return inspect(value, { depth: 4 });
+}
+
+function isTerm(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value) || Buffer.isBuffer(value)) return true;
+  if (value instanceof Pid || value instanceof Ref || value instanceof ErlangList) return true;
+  if (types.isNativeError(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
