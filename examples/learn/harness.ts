@@ -251,10 +251,12 @@ export async function expectMessage<const P>(
   expectation: string,
   watched?: Watched,
 ): Promise<Matched<P>> {
-  const clauses: unknown[] = [on(pattern, (m) => ({ got: m }))];
+  // The watched process's DOWN first, so that `pattern` may be `_`.
+  const clauses: unknown[] = [];
   if (watched !== undefined) {
     clauses.push(on(['DOWN', watched.ref, 'process', watched.pid, _], ([, , , , reason]) => ({ down: reason })));
   }
+  clauses.push(on(pattern, (m) => ({ got: m })));
   const outcome = (await receive(clauses, ms, () => ({ late: true }))) as { got?: unknown; down?: unknown };
   if ('got' in outcome) return outcome.got as Matched<P>;
   if ('down' in outcome && watched !== undefined) {
