@@ -17,5 +17,25 @@ export {
   type ServerPid,
 } from './gen-server.js';
 export type { StartOptions } from './start.js';
+export {
+  type ChildCounts,
+  type ChildInfo,
+  type ChildSpec,
+  type ChildType,
+  type RestartType,
+  type Shutdown,
+  type SimpleSupervisorSpec,
+  type StartFunction,
+  type StartResult,
+  type StaticSupervisorSpec,
+  type Strategy,
+  Supervisor,
+  SupervisorError,
+  type SupervisorOptions,
+  type SupervisorPid,
+  type SupervisorRef,
+  type SupervisorReport,
+  type SupervisorSpec,
+} from './supervisor.js';
 export { getState, replaceState, type Statistics, statistics } from './sys.js';
 export { formatTraceMessage, startTracer, type TracerOptions } from './tracer.js';
