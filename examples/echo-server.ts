@@ -1,11 +1,26 @@
 /**
  * A small WebSocket echo server for the examples and the demo, on
- * 127.0.0.1. `/echo` echoes; `/private` refuses the upgrade with 401 and a
- * body; `drop()` cuts every TCP connection, to show a reconnect.
+ * 127.0.0.1. Every path but `/private` echoes (the examples use `/echo`);
+ * `/private` refuses the upgrade with 401 and a body; a plain HTTP request
+ * gets 426 (WebSocket only); `drop()` cuts every TCP connection, to show a
+ * reconnect.
+ *
+ * The examples import it (`startEchoServer()`, on a free port). It also runs
+ * on its own, for trying the `beamish` command against it:
+ *
+ *   npx tsx examples/echo-server.ts          # on ws://127.0.0.1:8080/echo
+ *   npx tsx examples/echo-server.ts 9000     # another port; 0 for any free one
+ *   npx beamish ws://127.0.0.1:8080/echo     # in another terminal
+ *
+ * It prints its URL, and runs until Ctrl-C.
  */
 import http from 'node:http';
 import type net from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { WebSocketServer } from 'ws';
+
+/** The port when run on its own without one: the README's `beamish` examples use it. */
+export const DEFAULT_PORT = 8080;
 
 export interface EchoServer {
   readonly port: number;
@@ -13,6 +28,7 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
+/** Starts the server on 127.0.0.1 and `port` (0: a free port, the default). */
 export async function startEchoServer(port = 0): Promise<EchoServer> {
   const server = http.createServer((_req, res) => res.writeHead(426).end('WebSocket only\n'));
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has('mychat') ? 'mychat' : false) });
@@ -32,7 +48,13 @@ export async function startEchoServer(port = 0): Promise<EchoServer> {
       ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return {
     port: (server.address() as net.AddressInfo).port,
     drop() {
@@ -44,4 +66,39 @@ export async function startEchoServer(port = 0): Promise<EchoServer> {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** `npx tsx examples/echo-server.ts [port]`: serves until SIGINT (Ctrl-C) or SIGTERM, then closes and exits 0. */
+async function main(args: string[]): Promise<void> {
+  const [text = String(DEFAULT_PORT), extra] = args;
+  const port = Number(text);
+  if (extra !== undefined || !/^\d+$/.test(text) || port > 65535) {
+    process.stderr.write(
+      `usage: npx tsx examples/echo-server.ts [port]  (default ${DEFAULT_PORT}; 0 for any free port)\n`,
+    );
+    process.exit(2);
+  }
+  let server: EchoServer;
+  try {
+    server = await startEchoServer(port);
+  } catch (err) {
+    const busy = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    process.stderr.write(
+      busy
+        ? `echo server: port ${port} is in use; give another: npx tsx examples/echo-server.ts ${port + 1} (or 0 for any free port)\n`
+        : `echo server: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    process.exit(1);
+  }
+  console.log(`echo server on ws://127.0.0.1:${server.port}/echo (Ctrl-C to stop)`);
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+// Run on its own (not imported by an example): serve.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main(process.argv.slice(2));
 }
