@@ -1,7 +1,8 @@
 /**
  * `npm start`: the main job. Starts a WebSocket echo server on 127.0.0.1 (a
  * free port, nothing to set up), talks to it through a Gun connection, and
- * prints every message the owner receives, in Erlang's notation and in JS.
+ * prints every message the owner receives: first what it means, then the
+ * message in Erlang's notation and in JS.
  */
 import { inspect } from 'node:util';
 import * as gun from '../src/gun/index.js';
@@ -15,8 +16,35 @@ let n = 0;
 function show(msg: unknown): void {
   n++;
   console.log(
-    `${String(n).padStart(2)}. erlang: ${gun.formatGunMessage(msg)}\n    js:     ${inspect(msg, { breakLength: Infinity })}`,
+    `${String(n).padStart(2)}. ${meaning(msg)}\n    erlang: ${gun.formatGunMessage(msg)}\n    js:     ${inspect(msg, { breakLength: Infinity })}`,
   );
+}
+
+/** One line on what a message the demo receives tells its owner. */
+function meaning(msg: unknown): string {
+  const m = msg as unknown[];
+  switch (m[0]) {
+    case 'gun_ws_upgrade':
+      if (m[2] === 'ok')
+        return 'gun_ws_upgrade ok: the server accepted the upgrade; the connection now speaks WebSocket';
+      return `gun_ws_upgrade error: the server refused the upgrade with HTTP ${m[4]}; ${m[3] === 'nofin' ? 'its body follows as gun_data (nofin)' : 'no body (fin)'}`;
+    case 'gun_data':
+      return `gun_data: the refusal's body, ${(m[3] as Buffer).length} bytes; ${m[2] === 'fin' ? 'fin: the last of it' : 'nofin: more follows'}`;
+    case 'gun_ws': {
+      const frame = m[2];
+      if (frame === 'close') return 'gun_ws close: the server answered our close frame; the WebSocket is closed';
+      const [type, data] = frame as [string, string | Buffer];
+      return type === 'text'
+        ? `gun_ws text: the server echoed our text frame (${data.length} characters)`
+        : `gun_ws binary: the server echoed our binary frame (${data.length} bytes)`;
+    }
+    case 'gun_error':
+      return 'gun_error: the connection was lost; Gun reconnects by itself, and the owner must upgrade again';
+    case 'DOWN':
+      return `DOWN: the connection process has ended (reason ${gun.formatGunMessage(m[4])}) after the close; the monitor reports it`;
+    default:
+      return 'a message the demo did not expect';
+  }
 }
 
 /** Receives the next message from `conn`, prints it, returns it. */
