@@ -1,4 +1,4 @@
-import { _, isTraced, type Pid, ProcessExit, receive, traceCall } from '../runtime/index.js';
+import { _, isAlive, isTraced, type Pid, ProcessExit, receive, self, traceCall } from '../runtime/index.js';
 import { type From, genCall, genCast, isCall, reply, type ServerRef } from './call.js';
 import { checkObject } from './checks.js';
 import { type Starter, type StartOptions, startProcess } from './start.js';
@@ -209,6 +209,9 @@ class Server<S> {
   /** A callback threw: terminate runs with its reason, then the process ends. */
   private async failed(error: unknown): Promise<never> {
     if (error instanceof Stopping) throw error.exit;
+    // Killed, or ended by a link while not trapping exits: the process is
+    // already dead and only unwinding. OTP runs no terminate then.
+    if (!isAlive(self())) throw error;
     try {
       await this.callTerminate(reasonOf(error));
     } catch (failed) {

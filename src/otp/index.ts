@@ -18,10 +18,12 @@ export {
 } from './gen-server.js';
 export type { StartOptions } from './start.js';
 export {
+  type ChildArg,
   type ChildCounts,
   type ChildInfo,
   type ChildSpec,
   type ChildType,
+  type FullChildSpec,
   type RestartType,
   type Shutdown,
   type SimpleSupervisorSpec,
@@ -31,11 +33,13 @@ export {
   type Strategy,
   Supervisor,
   SupervisorError,
+  type SupervisorModule,
   type SupervisorOptions,
   type SupervisorPid,
   type SupervisorRef,
   type SupervisorReport,
   type SupervisorSpec,
+  type SupervisorState,
 } from './supervisor.js';
 export { getState, replaceState, type Statistics, statistics } from './sys.js';
 export { formatTraceMessage, startTracer, type TracerOptions } from './tracer.js';

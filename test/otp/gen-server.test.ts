@@ -300,6 +300,30 @@ describe('GenServer', () => {
     });
   });
 
+  it('gen_server manual: terminate is not called when the server is killed, nor when a link ends a server that does not trap exits', async () => {
+    await run(async () => {
+      const me = self();
+      const spec: GenServer<null> = {
+        init: () => ['ok', null],
+        terminate(reason) {
+          send(me, ['terminated', reason]);
+        },
+      };
+      const killed = await GenServer.start(spec, undefined);
+      const ref = monitor('process', killed);
+      exit(killed, 'kill');
+      assert.deepEqual(await receive([['DOWN', ref, _, _, _]], 500), ['DOWN', ref, 'process', killed, 'killed']);
+      const parent = spawn(async () => {
+        await GenServer.startLink(spec, undefined);
+        send(me, 'started');
+        await receive(['never']);
+      });
+      await receive(['started'], 500);
+      exit(parent, 'parent_gone');
+      assert.deepEqual(await receive([['terminated', _]], 100, 'no terminate'), 'no terminate');
+    });
+  });
+
   it('stop with a timeout kills a server whose terminate hangs, and fails with timeout', async () => {
     await run(async () => {
       const stuck: GenServer<null> = {
