@@ -156,7 +156,11 @@ export class Machine {
         // gen_statem: init's actions are taken as an event's, on a stand-in
         // event, and the first state gets a state enter call from itself.
         const first: Outcome = { stop: false, state: result[1], data: result[2], enter: true, actions: result[3] };
-        await this.run(() => this.proceed(INIT_EVENT, first));
+        try {
+          await this.proceed(INIT_EVENT, first, true);
+        } catch (error) {
+          await this.failed(error);
+        }
         return;
       }
       if (result[0] === 'stop' && result.length === 2) {
@@ -174,78 +178,92 @@ export class Machine {
     throw failure;
   }
 
-  /** OTP's loop: queued events first, then 0 ms timeouts, then the mailbox. */
+  /**
+   * OTP's loop: queued events first, then 0 ms timeouts, then the mailbox.
+   * An event whose callbacks all return at once is carried out at once:
+   * an await per event only where a callback is async, as GenServer's loop.
+   */
   async loop(): Promise<never> {
     for (;;) {
-      const event = this.queue.shift() ?? this.timeouts.takeZero() ?? (await this.receiveEvent());
-      if (event !== undefined) await this.run(() => this.handle(event));
+      let event = this.queue.shift() ?? this.timeouts.takeZero();
+      if (event === undefined) {
+        const message = await receive(ANY);
+        if (isSystem(message)) {
+          await handleSystem(message[1], message[2], this.system);
+          continue;
+        }
+        // gen_statem: a machine that traps exits stops with its parent's reason.
+        if (this.parent !== undefined && isParentExit(message, this.parent)) await this.terminate(message[2]);
+        this.messagesIn++;
+        event = this.eventOf(message);
+      }
+      try {
+        const step = this.handle(event);
+        if (step !== undefined) await step;
+      } catch (error) {
+        await this.failed(error);
+      }
     }
   }
 
-  /** Takes the next message as an event; system messages and the parent's EXIT are handled here (undefined). */
-  private async receiveEvent(): Promise<Event | undefined> {
-    const message = await receive(ANY);
-    if (isSystem(message)) {
-      await handleSystem(message[1], message[2], this.system);
-      return undefined;
-    }
-    if (this.parent !== undefined && isParentExit(message, this.parent)) {
-      // gen_statem: a machine that traps exits stops with its parent's reason.
-      return this.terminate(message[2]);
-    }
-    this.messagesIn++;
+  private eventOf(message: unknown): Event {
     if (isCall(message)) return [['call', message[1]], message[2]];
     if (isCast(message)) return ['cast', message[1]];
     return this.timeouts.take(message) ?? ['info', message];
   }
 
-  /** Runs one step; a throw runs terminate with its reason, then ends the process. */
-  private async run(step: () => Promise<void>): Promise<void> {
+  /** A callback threw (or a value was bad): terminate runs with its reason, then the process ends. */
+  private async failed(error: unknown): Promise<never> {
+    if (error instanceof Stopping) throw error.exit;
     try {
-      await step();
-    } catch (error) {
-      if (error instanceof Stopping) throw error.exit;
-      try {
-        await this.callTerminate(reasonOf(error));
-      } catch (failed) {
-        if (failed instanceof Stopping) throw failed.exit;
-        throw failed;
-      }
-      throw error;
+      await this.callTerminate(reasonOf(error));
+    } catch (failed) {
+      if (failed instanceof Stopping) throw failed.exit;
+      throw failed;
     }
+    throw error;
   }
 
-  private async handle(event: Event): Promise<void> {
-    const result = await this.callback(event[0], event[1], this.state, this.data);
-    await this.proceed(event, this.interpret(result, true, this.state, this.data));
+  private handle(event: Event): void | Promise<void> {
+    const result = this.callback(event[0], event[1], this.state, this.data);
+    if (isPromise(result))
+      return result.then((r) => this.proceed(event, this.interpret(r, true, this.state, this.data), true));
+    return this.proceed(event, this.interpret(result, true, this.state, this.data), true);
   }
 
   /**
    * From a callback's outcome to the state transition, as OTP's loop: the
    * actions (replies go at once), then a state enter call while one is due
-   * (each may add actions), then the transition.
+   * (each may add actions), then the transition. `stateCall` is false when
+   * `outcome` is a state enter call's; `pending` carries what the event's
+   * callback and earlier enter calls asked for.
    */
-  private async proceed(event: Event, first: Outcome): Promise<void> {
-    const pending: Pending = { postpone: false, nextEvents: [], timeouts: [] };
-    let outcome = first;
-    let stateCall = true;
+  private proceed(
+    event: Event,
+    outcome: Outcome,
+    stateCall: boolean,
+    pending: Pending = { postpone: false, nextEvents: [], timeouts: [] },
+  ): void | Promise<void> {
     for (;;) {
       if (outcome.stop) return this.stop(outcome);
       this.collect(outcome.actions, stateCall, pending, outcome.state, outcome.data);
       if (!(outcome.enter && this.stateEnter)) break;
+      const { state, data } = outcome;
+      const result = this.callback('enter', this.state, state, data);
+      if (isPromise(result))
+        return result.then((r) => this.proceed(event, this.interpret(r, false, state, data), false, pending));
+      outcome = this.interpret(result, false, state, data);
       stateCall = false;
-      const result = await this.callback('enter', this.state, outcome.state, outcome.data);
-      outcome = this.interpret(result, false, outcome.state, outcome.data);
     }
     this.transition(event, pending, outcome.state, outcome.data);
   }
 
-  /** Calls the state callback (`stateCall` false: a state enter call, where `type` is `'enter'`). */
+  /** Calls the state callback: `handleEvent` with `this` the callbacks, or the state's function with `this` the states. */
   private callback(type: unknown, content: unknown, state: unknown, data: unknown): Awaitable<unknown> {
     if (isTraced('call')) traceCall([this.label, 'handleEvent', [type, content, state]]);
     const { spec } = this;
     if (spec.callbackMode === 'handle_event_function')
-      return (spec.handleEvent as LooseCallback)(type, content, state, data);
+      return (spec.handleEvent as LooseCallback).call(spec, type, content, state, data);
     const states = spec.states as Record<string, unknown>;
     const fn = typeof state === 'string' && Object.hasOwn(states, state) ? states[state] : undefined;
     // Erlang: calling Module:State/3 that does not exist is an undef error.
@@ -374,8 +392,14 @@ export class Machine {
     this.timeouts.cancel('timeout');
     this.state = state;
     this.data = data;
+    if (pending.timeouts.length > 0) this.startTimeouts(pending.timeouts);
+    if (pending.nextEvents.length > 0) this.queue.unshift(...pending.nextEvents);
+  }
+
+  /** Starts, cancels or updates timeouts; only the last action of each kind counts, as in OTP. */
+  private startTimeouts(actions: Pending['timeouts']): void {
     const last = new Map<string, Pending['timeouts'][number]>();
-    for (const timeout of pending.timeouts) {
+    for (const timeout of actions) {
       const key = timeoutKey(timeout[0]);
       // Moved to the end: 0 ms timeouts fire in the order of their last action.
       last.delete(key);
@@ -386,7 +410,6 @@ export class Machine {
       else if (time === 'update') this.timeouts.update(kind, content);
       else this.timeouts.start(kind, time, content);
     }
-    if (pending.nextEvents.length > 0) this.queue.unshift(...pending.nextEvents);
   }
 
   /** A stop result: replies first (stop_and_reply), then terminate, then the exit, as gen_statem. */
@@ -450,6 +473,10 @@ export class Machine {
     }),
     terminate: (reason: unknown): Promise<never> => this.terminate(reason),
   };
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as Promise<unknown> | undefined)?.then === 'function';
 }
 
 function isCast(message: unknown): message is readonly ['$gen_cast', unknown] {

@@ -33,7 +33,12 @@ import {
  * tests read those reports to see what the machine saw, and in what order.
  */
 
-type Handler<S> = (type: unknown, content: unknown, state: S, tester: Pid) => StateCallbackResult<S, Pid>;
+type Handler<S> = (
+  type: unknown,
+  content: unknown,
+  state: S,
+  tester: Pid,
+) => StateCallbackResult<S, Pid> | Promise<StateCallbackResult<S, Pid>>;
 type AnyCalls = readonly [unknown, unknown];
 
 function probe<S>(
@@ -516,6 +521,45 @@ describe('GenStatem', () => {
     });
   });
 
+  it('async state callbacks and async state enter calls give the same events, in the same order, as sync ones', async () => {
+    await run(async () => {
+      const decide: Handler<string> = (type, content, state, tester) => {
+        if (type === 'enter')
+          return state === 'a' ? ['keep_state_and_data', [['state_timeout', 5, 'st']]] : 'keep_state_and_data';
+        if (content === 'hold') return ['keep_state_and_data', 'postpone'];
+        if (content === 'go') return ['next_state', 'b', tester, [['next_event', 'internal', 'inserted']]];
+        if (content === 'back') return ['next_state', 'a', tester];
+        return 'keep_state_and_data';
+      };
+      const scenario = async (handler: Handler<string>): Promise<unknown[][]> => {
+        const pid = await GenStatem.start(probe('a', handler, { stateEnter: true }), self());
+        for (const c of ['hold', 'go', 'back']) GenStatem.cast(pid, c);
+        const events = await seen(10);
+        assert.equal(await nothingSeen(20), undefined);
+        await GenStatem.stop(pid);
+        return events;
+      };
+      const expected = [
+        ['enter', 'a', 'a'],
+        ['cast', 'hold', 'a'],
+        ['cast', 'go', 'a'],
+        ['enter', 'a', 'b'],
+        ['internal', 'inserted', 'b'],
+        ['cast', 'hold', 'b'],
+        ['cast', 'back', 'b'],
+        ['enter', 'b', 'a'],
+        ['cast', 'hold', 'a'],
+        ['state_timeout', 'st', 'a'],
+      ];
+      assert.deepEqual(await scenario(decide), expected);
+      const slowly: Handler<string> = async (...args) => {
+        await sleep(1);
+        return decide(...args);
+      };
+      assert.deepEqual(await scenario(slowly), expected);
+    });
+  });
+
   it('gen_statem manual: in a state enter call the state "can not be changed", nor an event postponed or inserted: each stops the machine with OTP’s reason', async () => {
     await run(async () => {
       const cases: [Handler<string>, unknown][] = [
@@ -533,13 +577,19 @@ describe('GenStatem', () => {
           ['bad_state_enter_action_from_state_function', ['next_event', 'internal', 'x']],
         ],
       ];
-      for (const [handler, reason] of cases) {
-        const pid = await GenStatem.start(probe('s', handler, { stateEnter: true, terminate: true }), self());
-        const ref = monitor('process', pid);
-        // The enter call into the first state runs after start has returned.
-        assert.deepEqual(await receive([['terminate', _, _]], 1000), ['terminate', reason, 's']);
-        assert.deepEqual(await down(ref), reason);
-        flush();
+      for (const [sync, reason] of cases) {
+        const async: Handler<string> = async (...args) => {
+          await sleep(1);
+          return sync(...args);
+        };
+        for (const handler of [sync, async]) {
+          const pid = await GenStatem.start(probe('s', handler, { stateEnter: true, terminate: true }), self());
+          const ref = monitor('process', pid);
+          // The enter call into the first state runs after start has returned.
+          assert.deepEqual(await receive([['terminate', _, _]], 1000), ['terminate', reason, 's']);
+          assert.deepEqual(await down(ref), reason);
+          flush();
+        }
       }
     });
   });
