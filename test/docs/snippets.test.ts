@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -31,6 +31,8 @@ function modulesOf(markdown: string): string[] {
     const block = (code as string)
       .replaceAll("from 'beamish/runtime'", `from '${root}src/runtime/index.js'`)
       .replaceAll("from 'beamish/gun'", `from '${root}src/gun/index.js'`)
+      .replaceAll("from 'beamish/otp'", `from '${root}src/otp/index.js'`)
+      .replaceAll("from 'beamish/distribution'", `from '${root}src/distribution/index.js'`)
       .replaceAll("from 'beamish'", `from '${root}src/index.js'`);
     if (block.startsWith('import') || modules.length === 0) modules.push(block);
     else modules[modules.length - 1] += `\n${block}`;
@@ -43,19 +45,28 @@ function modulesOf(markdown: string): string[] {
   });
 }
 
+/** README.md and every Markdown file under docs/. */
+function documents(): string[] {
+  const docs = readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`)
+    .sort();
+  return ['README.md', ...docs];
+}
+
 describe('code in the docs', () => {
-  it('every TypeScript snippet in README.md, docs/runtime.md and docs/gun.md type-checks', async () => {
+  it('every TypeScript snippet in README.md and docs/ (guides and the learn track included) type-checks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'beamish-snippets-'));
     try {
       const files: string[] = [];
-      for (const doc of ['README.md', 'docs/runtime.md', 'docs/gun.md', 'docs/porting.md']) {
+      for (const doc of documents()) {
         modulesOf(readFileSync(join(root, doc), 'utf8')).forEach((m, i) => {
           const file = join(dir, `${doc.replace(/\W/g, '_')}_${i}.mts`);
           writeFileSync(file, m);
           files.push(file);
         });
       }
-      assert.ok(files.length >= 5, `found ${files.length} snippet modules`);
+      assert.ok(files.length >= 30, `found ${files.length} snippet modules`);
       const tsc = join(root, 'node_modules/.bin/tsc');
       const args = ['--ignoreConfig', '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
       args.push(
