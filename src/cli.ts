@@ -2,6 +2,7 @@
  * The `beamish` command, on the Gun client:
  * - `beamish ws://host:port/path`: wscat-like (src/cli/ws.ts).
  * - `beamish get http://host:port/path`: one GET, every message printed (src/cli/get.ts).
+ * - `beamish shell`: the REPL of src/shell/ (docs/shell.md).
  * - `beamish --version`, `beamish --help`.
  * The command line is read in src/cli/args.ts; `beamish --help` says it all.
  */
@@ -27,6 +28,15 @@ async function main(argv: string[]): Promise<void> {
   if (command.kind === 'version') {
     console.log(packageVersion());
     return;
+  }
+  if (command.kind === 'shell') {
+    // Loaded only for the shell: the REPL and its helpers cost the other
+    // commands nothing.
+    const { startShell } = await import('./shell/index.js');
+    await startShell({ input: process.stdin, output: process.stdout });
+    // Processes started at the prompt may hold timers or sockets; erl halts
+    // when its shell's input ends, and so does this.
+    process.exit(0);
   }
   let ca: Buffer | undefined;
   if (command.caFile !== undefined) {

@@ -15,6 +15,7 @@ import { redactedUrl, takeCredentials } from './url.js';
 /** The usage text, printed by `-h`/`--help`. */
 export const USAGE = `usage: beamish [options] ws://host:port/path
        beamish get [options] http://host:port/path
+       beamish shell
        beamish --version
 
   -H, --header 'name: value'   add a header to the request (repeatable)
@@ -36,6 +37,10 @@ to close.
 get http://, https://: makes one GET and prints every message it brings
 (gun_up, gun_inform, gun_response, gun_data, gun_trailers); exits 0 once the
 body is complete, 1 if the connection or the stream fails.
+
+shell: a REPL in the manner of Erlang's shell, every line run as one
+long-lived process (docs/shell.md); exits 0 at .exit, Ctrl-D or the end of
+stdin, as erl does.
 
 Exit codes: 0 done, 1 the connection or the stream failed, 2 bad usage.`;
 
@@ -59,7 +64,7 @@ export interface Connect {
 }
 
 /** What the command line asks for. */
-export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | Connect;
+export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'shell' } | Connect;
 
 const common = {
   header: { type: 'string', short: 'H', multiple: true },
@@ -71,6 +76,7 @@ const common = {
 const optionsOf = {
   ws: { ...common, subprotocol: { type: 'string', short: 's', multiple: true } },
   get: common,
+  shell: { help: common.help },
 } as const;
 
 /**
@@ -83,8 +89,8 @@ const optionsOf = {
  * //   headers: [['accept', 'text/plain'], ['authorization', 'Basic dXNlcjpwdw==']], ... }
  */
 export function parseCommandLine(argv: readonly string[]): Command {
-  const mode = argv[0] === 'get' ? 'get' : 'ws';
-  const args = mode === 'get' ? argv.slice(1) : [...argv];
+  const mode = argv[0] === 'get' || argv[0] === 'shell' ? argv[0] : 'ws';
+  const args = mode === 'ws' ? [...argv] : argv.slice(1);
   const options = optionsOf[mode];
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
 
@@ -96,7 +102,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;
     if (token.kind === 'positional') {
-      if (target !== undefined) throw new UsageError(`unexpected argument '${token.value}'`);
+      if (target !== undefined || mode === 'shell') throw new UsageError(`unexpected argument '${token.value}'`);
       target = token.value;
       continue;
     }
@@ -123,6 +129,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     else if (name === 'subprotocol') protocols.push(value);
     else caFile = value;
   }
+  if (mode === 'shell') return { kind: 'shell' };
   if (target === undefined) throw new UsageError('missing the URL to connect to');
   const url = urlFor(mode, target);
   return { kind: 'connect', mode, url, headers: takeCredentials(url, headers), protocols, caFile, js };

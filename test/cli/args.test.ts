@@ -61,6 +61,13 @@ describe('parseCommandLine', () => {
     assert.deepEqual(parseCommandLine(['get', '--version', 'not a url']), { kind: 'version' });
   });
 
+  it('reads beamish shell, which takes no URL and no option but -h', () => {
+    assert.deepEqual(parseCommandLine(['shell']), { kind: 'shell' });
+    assert.deepEqual(parseCommandLine(['shell', '--help']), { kind: 'help' });
+    usageError(['shell', 'ws://h/'], /^unexpected argument 'ws:\/\/h\/'$/);
+    usageError(['shell', '-H', 'a: b'], /^unknown option -H$/);
+  });
+
   it('turns URL credentials into an authorization: Basic header and strips them from the URL', () => {
     const c = connect(['wss://al%40ce:s%3Acret%C3%A9@h/chat']);
     assert.equal(c.url.href, 'wss://h/chat');

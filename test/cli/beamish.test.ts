@@ -95,6 +95,13 @@ describe('the beamish command (wscat-like)', () => {
     assert.equal(r.stdout, `${version}\n`);
   });
 
+  it('shell: the REPL on stdin and stdout; at the end of stdin it exits 0, as erl does, whatever the lines left running', async () => {
+    const r = await beamish(['shell'], "1+1\nsetInterval(() => {}, 60_000); 'left running'\n");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^beamish shell \(help\(\) for help/);
+    assert.match(r.stdout, /beamish> 2\n/);
+  });
+
   it('takes values joined to their options (--opt=value, -Hvalue), and the URL after --', async () => {
     const r = await beamish(
       [
