@@ -86,7 +86,7 @@ export type EnterAction = ReplyAction | TimeoutAction | 'hibernate' | readonly [
  * - `['next_event', type, content]`: handle this event next, before any
  *   message in the mailbox; several are handled in the order given.
  */
-export type Action =
+export type StatemAction =
   | EnterAction
   | 'postpone'
   | readonly ['postpone', boolean]
@@ -98,7 +98,7 @@ export type Action =
  * single `Action`. Arrays always mean lists here: `['postpone']` is a list
  * holding `'postpone'`.
  */
-export type Actions = readonly Action[] | Extract<Action, string | number>;
+export type StatemActions = readonly StatemAction[] | Extract<StatemAction, string | number>;
 
 /**
  * What a state callback returns (Erlang's `event_handler_result()` and
@@ -119,15 +119,15 @@ export type Actions = readonly Action[] | Extract<Action, string | number>;
  */
 export type StateCallbackResult<State, Data> =
   | readonly ['next_state', State, Data]
-  | readonly ['next_state', State, Data, Actions]
+  | readonly ['next_state', State, Data, StatemActions]
   | readonly ['keep_state', Data]
-  | readonly ['keep_state', Data, Actions]
+  | readonly ['keep_state', Data, StatemActions]
   | 'keep_state_and_data'
-  | readonly ['keep_state_and_data', Actions]
+  | readonly ['keep_state_and_data', StatemActions]
   | readonly ['repeat_state', Data]
-  | readonly ['repeat_state', Data, Actions]
+  | readonly ['repeat_state', Data, StatemActions]
   | 'repeat_state_and_data'
-  | readonly ['repeat_state_and_data', Actions]
+  | readonly ['repeat_state_and_data', StatemActions]
   | 'stop'
   | readonly ['stop', reason: unknown]
   | readonly ['stop', reason: unknown, Data]
@@ -140,9 +140,9 @@ export type StateCallbackResult<State, Data> =
  * (start fails with `reason`, the process exits normally, OTP 26's silent
  * failure); `'ignore'`.
  */
-export type InitResult<State, Data> =
+export type StatemInitResult<State, Data> =
   | readonly ['ok', State, Data]
-  | readonly ['ok', State, Data, Actions]
+  | readonly ['ok', State, Data, StatemActions]
   | readonly ['stop', reason: unknown]
   | readonly ['error', reason: unknown]
   | 'ignore';

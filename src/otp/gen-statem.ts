@@ -3,7 +3,7 @@ import { genCall, genCast, reply, type ServerRef } from './call.js';
 import { checkObject, show } from './checks.js';
 import type { CallSpec, ReplyOf, ServerPid } from './gen-server.js';
 import { type AnyStatem, Machine } from './gen-statem-engine.js';
-import type { CallbackMode, HandleEvent, InitResult, StateFunction } from './gen-statem-types.js';
+import type { CallbackMode, HandleEvent, StateFunction, StatemInitResult } from './gen-statem-types.js';
 import { type Starter, type StartOptions, startProcess } from './start.js';
 import { stopProcess } from './sys.js';
 
@@ -68,7 +68,7 @@ export interface GenStatem<State, Data, Calls extends CallSpec = CallSpec, Cast 
   /** Call the state's callback with `('enter', oldState, ...)` after each state change: Erlang's `state_enter`. */
   readonly stateEnter?: boolean;
   /** Runs in the new process before `start` returns; gives the first state and data. */
-  init(args: Args): Awaitable<InitResult<State, Data>>;
+  init(args: Args): Awaitable<StatemInitResult<State, Data>>;
   /** `'state_functions'` mode: each state's callback, `(type, content, data)`. */
   readonly states?: { readonly [K in State & string]: StateFunction<State, Data, Calls, Cast, Info> };
   /** `'handle_event_function'` mode: the callback for every state, `(type, content, state, data)`. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { From } from '../../src/otp/call.js';
 import { CallError, StartError } from '../../src/otp/errors.js';
 import { GenStatem } from '../../src/otp/gen-statem.js';
-import type { Actions, StateCallbackResult } from '../../src/otp/gen-statem-types.js';
+import type { StateCallbackResult, StatemActions } from '../../src/otp/gen-statem-types.js';
 import { getState, replaceState, statistics } from '../../src/otp/sys.js';
 import {
   _,
@@ -44,7 +44,7 @@ type AnyCalls = readonly [unknown, unknown];
 function probe<S>(
   first: S,
   handle: Handler<S>,
-  opts: { stateEnter?: boolean; initActions?: Actions; terminate?: boolean } = {},
+  opts: { stateEnter?: boolean; initActions?: StatemActions; terminate?: boolean } = {},
 ): GenStatem<S, Pid, AnyCalls, unknown, unknown, Pid> {
   return {
     name: 'probe',
