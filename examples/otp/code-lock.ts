@@ -14,9 +14,7 @@
  *   npx tsx examples/otp/code-lock.ts
  */
 import { pathToFileURL } from 'node:url';
-import { GenStatem } from '../../src/otp/gen-statem.js';
-import type { StateCallbackResult, StateEvent } from '../../src/otp/gen-statem-types.js';
-import { getState } from '../../src/otp/sys.js';
+import { GenStatem, getState, type ServerPid, type StateCallbackResult, type StateEvent } from '../../src/otp/index.js';
 import { sleep } from '../../src/runtime/index.js';
 
 export type LockState = 'locked' | 'open';
@@ -104,7 +102,7 @@ export const codeLock: GenStatem<LockState, LockData, LockCalls, LockCast, never
 };
 
 /** Presses a button: `code_lock:button(Button)`. */
-export function button(lock: Parameters<typeof GenStatem.cast>[0], digit: number): void {
+export function button(lock: ServerPid<LockCalls, LockCast>, digit: number): void {
   GenStatem.cast(lock, ['button', digit]);
 }
 

@@ -84,8 +84,8 @@ export type ServerPid<Calls extends CallSpec = CallSpec, Cast = unknown> = Pid &
   readonly [serverTypes]: { readonly calls: Calls; readonly cast: Cast };
 };
 
-/** A pid or name with no server types: calls to it are not checked. */
-type Untyped = ServerRef & { readonly [serverTypes]?: never };
+/** A pid or name with no server types: calls to it are not checked (a ServerPid is not one). */
+export type UntypedServerRef = ServerRef & { readonly [serverTypes]?: never };
 
 /**
  * The callbacks. Only `init` is required; a server that gets a call
@@ -428,14 +428,14 @@ function call<Calls extends CallSpec, const Q extends Readonly<Calls[0]>>(
   request: Q,
   timeoutMs?: number,
 ): Promise<ReplyOf<Calls, Q>>;
-function call<R = unknown>(server: Untyped, request: unknown, timeoutMs?: number): Promise<R>;
+function call<R = unknown>(server: UntypedServerRef, request: unknown, timeoutMs?: number): Promise<R>;
 function call(server: ServerRef, request: unknown, timeoutMs = 5000): Promise<unknown> {
   return genCall('gen_server', 'GenServer.call', server, '$gen_call', request, timeoutMs);
 }
 
 /** Sends a cast and returns at once (`gen_server:cast/2`); never fails. */
 function cast<Cast>(server: ServerPid<CallSpec, Cast>, request: NoInfer<Cast>): void;
-function cast(server: Untyped, request: unknown): void;
+function cast(server: UntypedServerRef, request: unknown): void;
 function cast(server: ServerRef, request: unknown): void {
   genCast('GenServer.cast', server, request);
 }

@@ -1,7 +1,7 @@
 import { BadArgError } from '../runtime/index.js';
 import { genCall, genCast, reply, type ServerRef } from './call.js';
 import { checkObject, show } from './checks.js';
-import type { CallSpec, ReplyOf, ServerPid } from './gen-server.js';
+import type { CallSpec, ReplyOf, ServerPid, UntypedServerRef } from './gen-server.js';
 import { type AnyStatem, Machine } from './gen-statem-engine.js';
 import type { CallbackMode, HandleEvent, StateFunction, StatemInitResult } from './gen-statem-types.js';
 import { type Starter, type StartOptions, startProcess } from './start.js';
@@ -175,7 +175,7 @@ function call<Calls extends CallSpec, const Q extends Readonly<Calls[0]>>(
   request: Q,
   timeoutMs?: number,
 ): Promise<ReplyOf<Calls, Q>>;
-function call<R = unknown>(server: ServerRef, request: unknown, timeoutMs?: number): Promise<R>;
+function call<R = unknown>(server: UntypedServerRef, request: unknown, timeoutMs?: number): Promise<R>;
 function call(server: ServerRef, request: unknown, timeoutMs = Infinity): Promise<unknown> {
   return genCall('gen_statem', 'GenStatem.call', server, '$gen_call', request, timeoutMs);
 }
@@ -189,7 +189,7 @@ function call(server: ServerRef, request: unknown, timeoutMs = Infinity): Promis
  * ```
  */
 function cast<Cast>(server: ServerPid<CallSpec, Cast>, request: NoInfer<Cast>): void;
-function cast(server: ServerRef, request: unknown): void;
+function cast(server: UntypedServerRef, request: unknown): void;
 function cast(server: ServerRef, request: unknown): void {
   genCast('GenStatem.cast', server, request);
 }

@@ -15,7 +15,26 @@ export {
   type NoReplyResult,
   type ReplyOf,
   type ServerPid,
+  type UntypedServerRef,
 } from './gen-server.js';
+export { GenStatem } from './gen-statem.js';
+export type {
+  CallbackMode,
+  EnterAction,
+  EnterEvent,
+  EventType,
+  GenericTimeoutType,
+  HandleEvent,
+  ReplyAction,
+  StateCallbackResult,
+  StateEvent,
+  StateFunction,
+  StatemAction,
+  StatemActions,
+  StatemInitResult,
+  TimeoutAction,
+  TimeoutEventType,
+} from './gen-statem-types.js';
 export type { StartOptions } from './start.js';
 export {
   type ChildArg,
