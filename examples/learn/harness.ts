@@ -13,7 +13,6 @@ import { inspect } from 'node:util';
 import {
   _,
   type CrashReport,
-  demonitor,
   exit,
   flush,
   type Matched,
@@ -29,7 +28,10 @@ import {
   setLogger,
 } from 'beamish/runtime';
 
-/** A check that did not hold. Its message is one plain sentence for the learner. */
+/**
+ * A check that did not hold. Its message is one plain sentence for the learner.
+ * @example throw new CheckFailure("counter(3) should reply ['count', 3], but it replied ['count', 0].");
+ */
 export class CheckFailure extends Error {
   override readonly name = 'CheckFailure';
 }
@@ -42,7 +44,15 @@ export function fail(sentence: string): never {
   throw new CheckFailure(sentence);
 }
 
-/** One thing an exercise must do. */
+/**
+ * One thing an exercise must do.
+ * @example
+ * const check: Check<Module> = {
+ *   title: "counter(3) answers ['get', you] with ['count', 3]",
+ *   hint: "On ['get', from], send(from, ['count', count]).",
+ *   async run({ counter }) { ... },
+ * };
+ */
 export interface Check<M> {
   /** What is checked, in a few words: printed after ✔ or ✘. */
   readonly title: string;
@@ -54,7 +64,10 @@ export interface Check<M> {
   readonly run: (mod: M) => Promise<void>;
 }
 
-/** A chapter's exercise: what it must export, and its checks, in order. */
+/**
+ * A chapter's exercise: what it must export, and its checks, in order.
+ * @example { title: 'State in a loop', exports: ['counter'], checks: [check] }
+ */
 export interface Exercise<M> {
   /** The chapter's title, e.g. 'State in a loop'. */
   readonly title: string;
@@ -71,7 +84,10 @@ export function defineExercise<M>(exercise: Exercise<M>): Exercise<M> {
   return exercise;
 }
 
-/** How one check went. */
+/**
+ * How one check went.
+ * @example { title: "'stop' ends it, normally", ok: false, detail: "counter(0) should end ...", hint: '...', ms: 501 }
+ */
 export interface CheckResult {
   readonly title: string;
   readonly ok: boolean;
@@ -212,7 +228,10 @@ export function show(term: unknown): string {
   return inspect(term, { breakLength: Infinity, depth: 4 }).replace(/^\[ (.*) \]$/, '[$1]');
 }
 
-/** What a process's exit reason means, in words: "it crashed: boom". */
+/**
+ * What a process's exit reason means, in words.
+ * @example describeExit(['error', new Error('boom')]) // 'it crashed: boom'
+ */
 export function describeExit(reason: unknown): string {
   if (reason === 'normal') return 'it ended normally';
   if (reason === 'killed') return 'it was killed';
@@ -221,7 +240,10 @@ export function describeExit(reason: unknown): string {
   return `it exited with reason ${show(reason)}`;
 }
 
-/** A process the check watches with a monitor, so that a wait can end as soon as it dies, and say so. */
+/**
+ * A process the check watches with a monitor, so that a wait can end as soon as it dies, and say so.
+ * @example const counter: Watched = watch(mod.counter(3), 'counter(3)');
+ */
 export interface Watched {
   readonly pid: Pid;
   /** How the sentence calls it: 'counter(3)', 'the echo process'. */
@@ -286,11 +308,6 @@ export async function expectDown(watched: Watched, ms: number, expectation: stri
   );
   if (down === undefined) fail(`${expectation}, but ${watched.name} was still running after ${ms} ms.`);
   return down.reason;
-}
-
-/** Stops watching, and drops the DOWN if it came already. */
-export function unwatch(watched: Watched): void {
-  demonitor(watched.ref, { flush: true });
 }
 
 /** " Your mailbox held instead: ...": what came, when it was not what was expected. */

@@ -9,7 +9,13 @@
  */
 import { anyPid, anyString, type Pid, receive, send, spawn } from 'beamish/runtime';
 
-/** Starts a process that answers one `['echo', from, text]` with `['echoed', text]`, then ends. */
+/**
+ * Starts a process that answers one `['echo', from, text]` with `['echoed', text]`, then ends.
+ * @example
+ * const echo = startEcho();
+ * send(echo, ['echo', self(), 'hi']);
+ * await receive([['echoed', anyString]]); // ['echoed', 'hi']
+ */
 export function startEcho(): Pid {
   return spawn(async () => {
     const [, from, text] = await receive([['echo', anyPid, anyString]]);

@@ -16,7 +16,13 @@
  */
 import { _, receive } from 'beamish/runtime';
 
-/** Takes every `['urgent', x]`, then every `['normal', x]`, without waiting; returns the `x`s in that order. */
+/**
+ * Takes every `['urgent', x]`, then every `['normal', x]`, without waiting; returns the `x`s in that order.
+ * @example
+ * send(self(), ['normal', 1]);
+ * send(self(), ['urgent', 'a']);
+ * await prioritized(); // ['a', 1]
+ */
 export async function prioritized(): Promise<unknown[]> {
   const taken: unknown[] = [];
   for (const kind of ['urgent', 'normal'] as const) {

@@ -16,7 +16,14 @@ import { anyNumber, anyPid, on, type Pid, receive, send, spawn } from 'beamish/r
 /** The messages a counter takes. */
 export type CounterMsg = ['add', number] | ['get', Pid] | 'stop';
 
-/** Starts a counter at `initial`: `['add', n]` adds, `['get', from]` answers `['count', n]`, `'stop'` ends it. */
+/**
+ * Starts a counter at `initial`: `['add', n]` adds, `['get', from]` answers `['count', n]`, `'stop'` ends it.
+ * @example
+ * const c = counter(3);
+ * send(c, ['add', 2]);
+ * send(c, ['get', self()]);
+ * await receive([['count', anyNumber]]); // ['count', 5]
+ */
 export function counter(initial: number): Pid<CounterMsg> {
   return spawn<CounterMsg>(async () => {
     let count = initial;

@@ -16,7 +16,14 @@
  */
 import { anyString, receive } from 'beamish/runtime';
 
-/** Counts the `['vote', choice]` messages that come within `ms` ms; returns the tally. */
+/**
+ * Counts the `['vote', choice]` messages that come within `ms` ms; returns the tally.
+ * @example
+ * send(self(), ['vote', 'tea']);
+ * send(self(), ['vote', 'coffee']);
+ * send(self(), ['vote', 'tea']);
+ * await collectVotes(100); // { tea: 2, coffee: 1 }, after 100 ms
+ */
 export async function collectVotes(ms: number): Promise<Record<string, number>> {
   const tally: Record<string, number> = {};
   const deadline = Date.now() + ms;

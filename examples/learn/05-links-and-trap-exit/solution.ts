@@ -18,7 +18,11 @@
  */
 import { _, exit, type Pid, processFlag, receive, spawn, spawnLink } from 'beamish/runtime';
 
-/** Runs `worker` linked, restarting it after a failure up to `maxRestarts` times; then exits `'shutdown'`. */
+/**
+ * Runs `worker` linked, restarting it after a failure up to `maxRestarts` times; then exits `'shutdown'`.
+ * @example
+ * const sup = supervise(async () => { await receive(['work']); }, 3);
+ */
 export function supervise(worker: () => Promise<void>, maxRestarts: number): Pid {
   return spawn(async () => {
     processFlag('trap_exit', true);

@@ -18,7 +18,13 @@
  */
 import { _, demonitor, monitor, type Pid, receive } from 'beamish/runtime';
 
-/** The exit reasons of `pids`, in order, once all have ended; `'timeout'` if that takes over `timeoutMs`. */
+/**
+ * The exit reasons of `pids`, in order, once all have ended; `'timeout'` if that takes over `timeoutMs`.
+ * @example
+ * const a = spawn(async () => { await sleep(10); });
+ * const b = spawn(async () => { exit('boom'); });
+ * await waitForAll([a, b], 1000); // ['normal', 'boom']
+ */
 export async function waitForAll(pids: Pid[], timeoutMs: number): Promise<unknown[] | 'timeout'> {
   const refs = pids.map((pid) => monitor('process', pid));
   const deadline = Date.now() + timeoutMs;

@@ -48,7 +48,13 @@ import {
 /** The messages the reminder service takes. */
 export type ReminderMsg = ['remind', Pid, number, string] | ['cancel', string] | 'stop';
 
-/** Starts the reminder service, registered as `'reminders'`. */
+/**
+ * Starts the reminder service, registered as `'reminders'`.
+ * @example
+ * startReminders();
+ * send('reminders', ['remind', self(), 100, 'tea']);
+ * await receive([['reminder', anyString]]); // ['reminder', 'tea'], 100 ms later
+ */
 export function startReminders(): Pid<ReminderMsg> {
   return spawn<ReminderMsg>(
     async () => {

@@ -50,7 +50,11 @@ function member(caller: Pid): () => Promise<void> {
   };
 }
 
-/** A ring of `size` processes; the token goes round `rounds` times; returns the visits in order. */
+/**
+ * A ring of `size` processes; the token goes round `rounds` times; returns the visits in order.
+ * @example
+ * const visits = await ring(3, 2); // [a, b, c, a, b, c]: three pids, twice
+ */
 export async function ring(size: number, rounds: number): Promise<Pid[]> {
   const caller = self();
   const pids: Pid[] = [];

@@ -23,7 +23,14 @@ import { _, anyPid, anyString, on, type Pid, receive, send, spawn } from 'beamis
 /** The messages the store understands. Anything else may be sent to it too. */
 export type StoreMsg = ['put', string, unknown] | ['get', Pid, string] | ['dropped', Pid] | 'stop';
 
-/** Starts a key-value store that throws away, and counts, what it does not understand. */
+/**
+ * Starts a key-value store that throws away, and counts, what it does not understand.
+ * @example
+ * const store = startStore();
+ * send(store, ['put', 'a', 1]);
+ * send(store, ['get', self(), 'a']);
+ * await receive([['value', 'a', _]]); // ['value', 'a', 1]
+ */
 export function startStore(): Pid<StoreMsg> {
   return spawn<StoreMsg>(async () => {
     const data = new Map<string, unknown>();

@@ -41,7 +41,14 @@ import { _, anyString, exit, monitor, on, type Pid, type Ref, receive, send, spa
 /** What the client takes. */
 export type ClientMsg = ['send', string] | 'stop';
 
-/** Keeps a WebSocket to ws://127.0.0.1:<port>/echo open, reconnecting; reports to `owner`. */
+/**
+ * Keeps a WebSocket to ws://127.0.0.1:<port>/echo open, reconnecting; reports to `owner`.
+ * @example
+ * const client = wsClient(port, self());
+ * await receive([['ready']]);
+ * send(client, ['send', 'hello']);
+ * await receive([['text', anyString]]); // ['text', 'hello']
+ */
 export function wsClient(port: number, owner: Pid): Pid<ClientMsg> {
   return spawn<ClientMsg>(async () => {
     const conn = gun.open('127.0.0.1', port, { dialect: 'gun2', retryTimeout: 100 });
