@@ -183,10 +183,16 @@ async function runCheck<M>(check: Check<M>, mod: M): Promise<string | undefined>
     for (const pid of processes()) {
       if (!before.has(pid) && pid !== shell) exit(pid, 'kill');
     }
+    // Each cleanup may take a second at most; one that fails is let go.
     for (const cleanup of cleanups.splice(0)) {
-      await Promise.race([Promise.resolve().then(cleanup), new Promise((resolve) => setTimeout(resolve, 1000))]).catch(
-        () => {},
-      );
+      let cap: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.resolve().then(cleanup),
+        new Promise((resolve) => {
+          cap = setTimeout(resolve, 1000);
+        }),
+      ]).catch(() => {});
+      clearTimeout(cap);
     }
     setLogger(logger);
   }
