@@ -76,7 +76,7 @@ const common = {
 const optionsOf = {
   ws: { ...common, subprotocol: { type: 'string', short: 's', multiple: true } },
   get: common,
-  shell: { help: common.help },
+  shell: { help: common.help, version: common.version },
 } as const;
 
 /**

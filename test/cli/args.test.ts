@@ -61,9 +61,10 @@ describe('parseCommandLine', () => {
     assert.deepEqual(parseCommandLine(['get', '--version', 'not a url']), { kind: 'version' });
   });
 
-  it('reads beamish shell, which takes no URL and no option but -h', () => {
+  it('reads beamish shell, which takes no URL and no option but -h and --version', () => {
     assert.deepEqual(parseCommandLine(['shell']), { kind: 'shell' });
     assert.deepEqual(parseCommandLine(['shell', '--help']), { kind: 'help' });
+    assert.deepEqual(parseCommandLine(['shell', '--version']), { kind: 'version' });
     usageError(['shell', 'ws://h/'], /^unexpected argument 'ws:\/\/h\/'$/);
     usageError(['shell', '-H', 'a: b'], /^unknown option -H$/);
   });
