@@ -7,6 +7,11 @@ import { resolveName } from './registry.js';
 import { emitTrace, TRACE_SEND } from './trace-events.js';
 import { describe } from './validate.js';
 
+// The pid overload comes last on purpose: when no overload matches,
+// TypeScript reports the last one's error, so a typo in a message to a
+// typed pid is reported against the message (`'"sya"' is not assignable to
+// '"say"'`), not as a pid that is not a name.
+
 /**
  * Sends `message` to a pid, a registered name or an alias: Erlang's
  * `Dest ! Message`. Never blocks, and never fails for a dead pid (the
@@ -15,8 +20,8 @@ import { describe } from './validate.js';
  * the order sent. Returns the message. A name that nothing is registered
  * under is an error (Erlang's badarg).
  */
-export function send<M>(dest: Pid<M>, message: NoInfer<M>): M;
 export function send<M = unknown>(dest: string | Ref, message: M): M;
+export function send<M>(dest: Pid<M>, message: NoInfer<M>): M;
 export function send(dest: Pid | string | Ref, message: unknown): unknown {
   deliverTo('send', dest, message);
   return message;
