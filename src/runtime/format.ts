@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Pid, Ref } from './ids.js';
 
 /**
@@ -9,20 +10,38 @@ export class ErlangList {
 }
 
 /**
- * Prints a term the way Erlang would: arrays as tuples `{a,b}`, atom-like
- * strings as atoms, other strings and Buffers as binaries `<<"...">>`, pids
- * and refs as `<0.4.0>` and `#Ref<...>`, plain objects as maps `#{k => v}`.
+ * Prints a term the way Erlang would: arrays as tuples `{a,b}`, Buffers as
+ * binaries, pids and refs as `<0.4.0>` and `#Ref<...>`, plain objects as
+ * maps `#{k => v}`, `ErlangList`s as lists `[a,b]`. It is for people
+ * reading logs, not a codec.
  *
- * Strings stand for both atoms and text in beamish, so this has to guess:
- * a string that reads as an Erlang atom (`ok`, `gun_ws`, and the upper-case
- * `'EXIT'`, `'DOWN'`) prints as an atom, anything else as a binary. It is for
- * people reading logs, not a codec.
+ * Strings are both atoms and text in beamish, so strings follow one rule:
+ * - a string is an atom where Erlang would print that atom bare: a
+ *   lower-case letter, then letters, digits, `_` and `@` (Latin-1 letters
+ *   count, as in Erlang: `été`), and not a reserved word (`receive`,
+ *   `end`, ...; OTP 25's list, where `maybe` and `else` are still bare);
+ * - the quoted atoms of Erlang's own messages print as those atoms:
+ *   `'EXIT'`, `'DOWN'`, and a `$` tag such as `'$gen_call'`;
+ * - every other string is a binary, printed as Erlang's shell prints one:
+ *   `<<"Hello!">>`, `<<"été!"/utf8>>` when it holds non-ASCII text,
+ *   `<<>>` when empty.
+ *
+ * So `formatTerm(['text', 'hello'])` is `{text,hello}` and
+ * `formatTerm(['text', 'Hello!'])` is `{text,<<"Hello!">>}`: from a string
+ * alone, nothing can say which text was meant. Where the positions are
+ * known, the formatter that knows them prints every text as a binary:
+ * `gun.formatGunMessage` for Gun's messages, `gun.formatFrame` for a frame.
+ *
+ * @example
+ * ```ts
+ * formatTerm(['DOWN', ref, 'process', pid, 'normal']); // {'DOWN',#Ref<0.0.0.7>,process,<0.4.0>,normal}
+ * formatTerm(['error', 'Not found', '']);              // {error,<<"Not found">>,<<>>}
+ * ```
  */
 export function formatTerm(term: unknown): string {
   if (typeof term === 'string') {
-    if (isAtomLike(term)) return term;
-    // 'EXIT' and 'DOWN' are atoms that need quotes in Erlang's notation.
-    if (/^[A-Z][A-Z0-9_]*$/.test(term)) return `'${term}'`;
+    if (isBareAtom(term)) return term;
+    if (isQuotedSystemAtom(term)) return `'${term}'`;
     return binary(Buffer.from(term));
   }
   if (typeof term === 'number') return String(term);
@@ -42,6 +61,7 @@ export function formatTerm(term: unknown): string {
   return `#Fun<${typeof term}>`;
 }
 
+/** Erlang's reserved words (erl_scan:reserved_word/1, OTP 25): atoms that need quotes. */
 const RESERVED = new Set([
   'after',
   'and',
@@ -72,17 +92,73 @@ const RESERVED = new Set([
   'xor',
 ]);
 
-function isAtomLike(s: string): boolean {
-  return /^[a-z][a-zA-Z0-9_@]*$/.test(s) && !RESERVED.has(s);
+/**
+ * An atom Erlang prints without quotes (io_lib:write_atom): a lower-case
+ * letter, `a`-`z` or Latin-1's `ß`-`ÿ` but `÷`; then letters, digits, `_`
+ * and `@`, Latin-1's `À`-`ÿ` but `×` and `÷`; and not a reserved word.
+ * Checked against erl: `été` and `ok@host` print bare; `'Été'`, `'a-b'`,
+ * `''` and `'日本'` need quotes.
+ */
+function isBareAtom(s: string): boolean {
+  return BARE_ATOM.test(s) && !RESERVED.has(s);
 }
 
-const ESCAPES: Record<number, string> = { 10: '\\n', 13: '\\r', 9: '\\t', 34: '\\"', 92: '\\\\' };
+const BARE_ATOM = /^[a-z\u00DF-\u00F6\u00F8-\u00FF][a-zA-Z0-9_@\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF]*$/;
 
-/** A binary as Erlang prints it: as text when it all reads as text, else as bytes. */
+/**
+ * The quoted atoms of Erlang's own messages, which beamish sends too: the
+ * signals `'EXIT'` and `'DOWN'`, and the `$` tags of internal protocols
+ * (`'$gen_call'`, `'$gen_cast'`, Gun's `'$gun_call'`).
+ */
+function isQuotedSystemAtom(s: string): boolean {
+  return s === 'EXIT' || s === 'DOWN' || (s.startsWith('$') && BARE_ATOM.test(s.slice(1)));
+}
+
+/** The escapes Erlang writes in a printable binary (io_lib's write_string). */
+const ESCAPES: Record<number, string> = {
+  8: '\\b',
+  9: '\\t',
+  10: '\\n',
+  11: '\\v',
+  12: '\\f',
+  13: '\\r',
+  27: '\\e',
+  34: '\\"',
+  92: '\\\\',
+};
+
+/**
+ * A binary as Erlang's shell prints it (`~tp`; checked against erl): as
+ * text when it is UTF-8 and every character is printable
+ * (io_lib:printable_unicode_list: no control characters but the escapes
+ * above, no DEL, no C1 controls), with `/utf8` when a character is not
+ * ASCII (`<<"été"/utf8>>`); else as bytes. The empty binary is `<<>>`.
+ *
+ * One difference: bytes that are not UTF-8 but are printable as Latin-1
+ * print as bytes here (`<<222,173,190,239>>`), where Erlang reads them as
+ * Latin-1 text (`<<"Þ­¾ï">>`). In a JavaScript program such bytes are data
+ * far more often than Latin-1 text.
+ */
 function binary(b: Buffer): string {
-  const printable = b.every((c) => (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09);
-  if (!printable) return `<<${[...b].join(',')}>>`;
-  let text = '';
-  for (const c of b) text += ESCAPES[c] ?? String.fromCharCode(c);
-  return `<<"${text}">>`;
+  if (b.length === 0) return '<<>>';
+  const text = isUtf8(b) ? printable(b.toString('utf8')) : undefined;
+  if (text === undefined) return `<<${b.join(',')}>>`;
+  return text.ascii ? `<<"${text.escaped}">>` : `<<"${text.escaped}"/utf8>>`;
+}
+
+/** `s` escaped as Erlang writes a string, or undefined if a character is not printable. */
+function printable(s: string): { escaped: string; ascii: boolean } | undefined {
+  let escaped = '';
+  let ascii = true;
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    const sequence = ESCAPES[c];
+    if (sequence !== undefined) escaped += sequence;
+    else if (c >= 0x20 && c < 0x7f) escaped += ch;
+    else if (c >= 0xa0 && c !== 0xfffe && c !== 0xffff) {
+      escaped += ch;
+      ascii = false;
+    } else return undefined;
+  }
+  return { escaped, ascii };
 }
