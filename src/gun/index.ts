@@ -2,7 +2,6 @@
  * beamish/gun: Gun, Erlang's HTTP and WebSocket client, on beamish processes.
  * See docs/gun.md (the guide) and docs/porting.md (from Gun 2).
  */
-export type { ConnPid } from './api/checks.js';
 export {
   type AwaitUpResult,
   awaitUp,
@@ -18,9 +17,16 @@ export { flush } from './api/flush.js';
 // are reserved words can be re-exported by `export *` alone (esbuild, which
 // tsx runs on, refuses them in an export list).
 export * from './api/http.js';
+export type { ConnPid, StreamRef } from './api/ids.js';
+export { anyFrame, anyHeaders, anyIsFin } from './api/patterns.js';
 export { updateFlow, wsSend, wsUpgrade } from './api/ws.js';
 export type { Call, ConnectionInfo, ConnectionMessage, Control, StreamInfo } from './connection.js';
-export { type ClassicMessage, type DialectName, formatGunMessage, type Gun2Message } from './dialects/index.js';
+export {
+  type ClassicMessage,
+  type DialectName,
+  formatGunMessage,
+  type Gun2Message,
+} from './dialects/index.js';
 export type { IncomingFrame, OutgoingFrame, Payload } from './frames.js';
 export type { Headers, HeadersInput } from './headers.js';
 export type { HttpOptions, OpenOptions, RequestOpts, WsOptions } from './options.js';

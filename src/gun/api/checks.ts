@@ -1,15 +1,12 @@
-import { BadArgError, type Pid, Ref } from '../../runtime/index.js';
+import { BadArgError, Ref } from '../../runtime/index.js';
 import { describe } from '../../runtime/validate.js';
-import { type ConnectionHandle, type ConnectionMessage, connectionOf } from '../connection.js';
+import { type ConnectionHandle, connectionOf } from '../connection.js';
 import { codePoint, isToken } from '../headers.js';
 
 /**
  * The argument checks the API functions share. A bad argument throws
  * BadArgError at the call: it never reaches, let alone crashes, a connection.
  */
-
-/** A Gun connection's pid: what `open` returns, and what every other function takes. */
-export type ConnPid = Pid<ConnectionMessage>;
 
 /** The connection behind `pid`, or BadArgError. */
 export function connectionArg(fn: string, pid: unknown): ConnectionHandle {

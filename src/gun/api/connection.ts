@@ -17,7 +17,8 @@ import { describe } from '../../runtime/validate.js';
 import { type ConnectionInfo, type Control, type StreamInfo, startConnection } from '../connection.js';
 import { dialects } from '../dialects/index.js';
 import { type OpenOptions, resolveOptions } from '../options.js';
-import { type ConnPid, connectionArg, refArg, timeoutArg } from './checks.js';
+import { connectionArg, refArg, timeoutArg } from './checks.js';
+import { asConnPid, type ConnPid, type StreamRef } from './ids.js';
 
 /**
  * Opening and closing connections, and asking about them: Gun's `open`,
@@ -36,7 +37,7 @@ import { type ConnPid, connectionArg, refArg, timeoutArg } from './checks.js';
  */
 export function open(host: string, port: number, opts?: OpenOptions): ConnPid {
   const { owner, dialect, ...cfg } = resolveOptions(host, port, opts, (name) => dialects[name].wsDefaults);
-  return startConnection({ ...cfg, dialect: dialects[dialect], owner: owner ?? self() });
+  return asConnPid(startConnection({ ...cfg, dialect: dialects[dialect], owner: owner ?? self() }));
 }
 
 /** What `awaitUp` returns: Gun's `{ok, Protocol}` or `{error, Reason}`. */
@@ -99,7 +100,7 @@ export async function info(pid: ConnPid, timeout = 5000): Promise<ConnectionInfo
  */
 export async function streamInfo(
   pid: ConnPid,
-  ref: Ref,
+  ref: StreamRef,
   timeout = 5000,
 ): Promise<readonly ['ok', StreamInfo | undefined] | readonly ['error', 'not_connected']> {
   connectionArg('streamInfo', pid);

@@ -1,5 +1,6 @@
 import { _, BadArgError, Pid, Ref, receiveNow } from '../../runtime/index.js';
 import { describe } from '../../runtime/validate.js';
+import type { ConnPid, StreamRef } from './ids.js';
 
 /**
  * Gun's `flush`: removes from the caller's mailbox every Gun message of a
@@ -7,7 +8,7 @@ import { describe } from '../../runtime/validate.js';
  * (`flush(ref)`). Unlike Gun's, it knows every kind of message, of both
  * dialects (Gun's own misses some).
  */
-export function flush(pidOrRef: Pid | Ref): void {
+export function flush(pidOrRef: ConnPid | StreamRef): void {
   let patterns: readonly unknown[];
   if (pidOrRef instanceof Pid) {
     const pid = pidOrRef;

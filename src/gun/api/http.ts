@@ -3,8 +3,9 @@ import type { IncomingFrame } from '../frames.js';
 import { type Headers, type HeadersInput, normalizeHeaders } from '../headers.js';
 import { type RequestOpts, resolveRequestOptions } from '../options.js';
 import type { IsFin } from '../protocols/protocol.js';
-import { bodyArg, type ConnPid, connectionArg, isFinArg, methodArg, pathArg, refArg, timeoutArg } from './checks.js';
+import { bodyArg, connectionArg, isFinArg, methodArg, pathArg, refArg, timeoutArg } from './checks.js';
 import { withMonitor } from './connection.js';
+import type { ConnPid, StreamRef } from './ids.js';
 
 /**
  * HTTP requests, as Gun 2's: each returns the stream's ref at once; the
@@ -31,27 +32,27 @@ export function request(
   headers: HeadersInput,
   body: Body,
   reqOpts?: RequestOpts,
-): Ref {
+): StreamRef {
   return startRequest('request', pid, methodArg('request', method), path, headers, bodyArg('request', body), reqOpts);
 }
 
 /** `GET path`. */
-export function get(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): Ref {
+export function get(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): StreamRef {
   return startRequest('get', pid, 'GET', path, headers, Buffer.alloc(0), reqOpts);
 }
 
 /** `HEAD path`: the response has no body. */
-export function head(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): Ref {
+export function head(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): StreamRef {
   return startRequest('head', pid, 'HEAD', path, headers, Buffer.alloc(0), reqOpts);
 }
 
 /** `OPTIONS path`. */
-export function options(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): Ref {
+export function options(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): StreamRef {
   return startRequest('options', pid, 'OPTIONS', path, headers, Buffer.alloc(0), reqOpts);
 }
 
 /** `DELETE path` (exported as `delete`). */
-function deleteRequest(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): Ref {
+function deleteRequest(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): StreamRef {
   return startRequest('delete', pid, 'DELETE', path, headers, Buffer.alloc(0), reqOpts);
 }
 
@@ -62,23 +63,41 @@ export { deleteRequest as delete };
  * one, or with request options in its place, a request whose body follows
  * in `gun.data` calls, as Gun's `post/3` and `post/4` with a map do.
  */
-export function post(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): Ref;
-export function post(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): Ref;
-export function post(pid: ConnPid, path: string, headers: HeadersInput, first?: unknown, second?: RequestOpts): Ref {
+export function post(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): StreamRef;
+export function post(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): StreamRef;
+export function post(
+  pid: ConnPid,
+  path: string,
+  headers: HeadersInput,
+  first?: unknown,
+  second?: RequestOpts,
+): StreamRef {
   return withBody('post', 'POST', pid, path, headers, first, second);
 }
 
 /** `PUT path`, as `post`. */
-export function put(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): Ref;
-export function put(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): Ref;
-export function put(pid: ConnPid, path: string, headers: HeadersInput, first?: unknown, second?: RequestOpts): Ref {
+export function put(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): StreamRef;
+export function put(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): StreamRef;
+export function put(
+  pid: ConnPid,
+  path: string,
+  headers: HeadersInput,
+  first?: unknown,
+  second?: RequestOpts,
+): StreamRef {
   return withBody('put', 'PUT', pid, path, headers, first, second);
 }
 
 /** `PATCH path`, as `post`. */
-export function patch(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): Ref;
-export function patch(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): Ref;
-export function patch(pid: ConnPid, path: string, headers: HeadersInput, first?: unknown, second?: RequestOpts): Ref {
+export function patch(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): StreamRef;
+export function patch(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): StreamRef;
+export function patch(
+  pid: ConnPid,
+  path: string,
+  headers: HeadersInput,
+  first?: unknown,
+  second?: RequestOpts,
+): StreamRef {
   return withBody('patch', 'PATCH', pid, path, headers, first, second);
 }
 
@@ -91,7 +110,7 @@ function withBody(
   headers: HeadersInput,
   first: unknown,
   second: RequestOpts | undefined,
-): Ref {
+): StreamRef {
   if (typeof first === 'string' || first instanceof Uint8Array) {
     return startRequest(fn, pid, method, path, headers, bodyArg(fn, first), second);
   }
@@ -106,7 +125,13 @@ function withBody(
  * `gun.headers(pid, method, path, headers, reqOpts?)`: a request whose body
  * follows in `gun.data` calls (chunked unless a content-length is given).
  */
-export function headers(pid: ConnPid, method: string, path: string, headers: HeadersInput, reqOpts?: RequestOpts): Ref {
+export function headers(
+  pid: ConnPid,
+  method: string,
+  path: string,
+  headers: HeadersInput,
+  reqOpts?: RequestOpts,
+): StreamRef {
   return startRequest('headers', pid, methodArg('headers', method), path, headers, undefined, reqOpts);
 }
 
@@ -118,7 +143,7 @@ function startRequest(
   headersIn: HeadersInput | undefined,
   body: Buffer | undefined,
   reqOpts: RequestOpts | undefined,
-): Ref {
+): StreamRef {
   connectionArg(fn, pid);
   const target = pathArg(fn, path);
   const pairs = normalizeHeaders(fn, headersIn);
@@ -132,7 +157,7 @@ function startRequest(
 }
 
 /** More of a `gun.headers` request's body; `'fin'` ends it. */
-export function data(pid: ConnPid, ref: Ref, isFin: IsFin, data: string | Buffer | Uint8Array): void {
+export function data(pid: ConnPid, ref: StreamRef, isFin: IsFin, data: string | Buffer | Uint8Array): void {
   connectionArg('data', pid);
   send(pid, [
     '$gun_call',
@@ -150,7 +175,7 @@ export function data(pid: ConnPid, ref: Ref, isFin: IsFin, data: string | Buffer
  * Stops a stream: nothing more is delivered for it. Messages already sent
  * may still be in the mailbox (`gun.flush(ref)` removes them).
  */
-export function cancel(pid: ConnPid, ref: Ref): void {
+export function cancel(pid: ConnPid, ref: StreamRef): void {
   connectionArg('cancel', pid);
   send(pid, ['$gun_call', { kind: 'cancel', ref: refArg('cancel', ref), caller: self() }]);
 }
@@ -180,7 +205,7 @@ export type AwaitResult =
  * already holds (then 5000 ms). With `ref` undefined it waits for a
  * connection-level error only. Exported as `await`.
  */
-async function awaitStream(pid: ConnPid, ref: Ref | undefined, timeout?: number | Ref): Promise<AwaitResult> {
+async function awaitStream(pid: ConnPid, ref: StreamRef | undefined, timeout?: number | Ref): Promise<AwaitResult> {
   connectionArg('await', pid);
   // `await(pid, undefined)`, as Gun's tests use it: only a connection-level
   // error, the connection's death or the timeout can answer.
@@ -238,7 +263,7 @@ export type AwaitBodyResult =
  * (call it after the `gun_response` that said `'nofin'`). `timeout` applies
  * to each message, as in Gun.
  */
-export async function awaitBody(pid: ConnPid, ref: Ref, timeout?: number | Ref): Promise<AwaitBodyResult> {
+export async function awaitBody(pid: ConnPid, ref: StreamRef, timeout?: number | Ref): Promise<AwaitBodyResult> {
   connectionArg('awaitBody', pid);
   refArg('awaitBody', ref);
   return withMonitor(pid, timeoutArg('awaitBody', timeout), async (ms, mref) => {

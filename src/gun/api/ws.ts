@@ -3,7 +3,8 @@ import { describe } from '../../runtime/validate.js';
 import { type OutgoingFrame, toWireFrames } from '../frames.js';
 import { type HeadersInput, headerSubprotocols, normalizeHeaders } from '../headers.js';
 import { resolveWsOptions, type WsOptions } from '../options.js';
-import { type ConnPid, connectionArg, pathArg } from './checks.js';
+import { connectionArg, pathArg } from './checks.js';
+import type { ConnPid, StreamRef } from './ids.js';
 
 /**
  * WebSocket, and flow control: Gun's `ws_upgrade`, `ws_send`, `update_flow`.
@@ -21,8 +22,23 @@ import { type ConnPid, connectionArg, pathArg } from './checks.js';
  * ['websocket'], headers]` or a `gun_response` (to the caller, or
  * `wsOpts.replyTo`). Called while the connection is down, it waits until it
  * is back up.
+ *
+ * The ref, per dialect: in gun2 it names the WebSocket in every message
+ * (`['gun_ws', pid, ref, frame]`) and in the calls (`wsSend(pid, ref,
+ * frames)`), as Gun 2's `StreamRef = gun:ws_upgrade(...)`. In classic the
+ * messages name no stream, as the seed's `gun:ws_upgrade/2`, which
+ * returned `ok`; the ref is still the WebSocket's, and `wsSend(pid, ref,
+ * frames)`, `updateFlow`, `streamInfo` and `flush(ref)` take it there too,
+ * so ignoring it (the seed's way) and keeping it are both right.
+ *
+ * @example
+ * ```ts
+ * const conn = gun.open('127.0.0.1', 8080, { dialect: 'gun2' });
+ * const ws = gun.wsUpgrade(conn, '/websocket', [['sec-websocket-protocol', 'mychat']]);
+ * await receive([['gun_upgrade', conn, ws, ['websocket'], _]], 1000);
+ * ```
  */
-export function wsUpgrade(pid: ConnPid, path: string, headers?: HeadersInput, wsOpts?: WsOptions): Ref {
+export function wsUpgrade(pid: ConnPid, path: string, headers?: HeadersInput, wsOpts?: WsOptions): StreamRef {
   const conn = connectionArg('wsUpgrade', pid);
   const target = pathArg('wsUpgrade', path);
   const pairs = normalizeHeaders('wsUpgrade', headers);
@@ -50,7 +66,7 @@ export function wsUpgrade(pid: ConnPid, path: string, headers?: HeadersInput, ws
  * gets a `badstate` `gun_error`.
  */
 export function wsSend(pid: ConnPid, frames: OutgoingFrame | readonly OutgoingFrame[]): void;
-export function wsSend(pid: ConnPid, ref: Ref, frames: OutgoingFrame | readonly OutgoingFrame[]): void;
+export function wsSend(pid: ConnPid, ref: StreamRef, frames: OutgoingFrame | readonly OutgoingFrame[]): void;
 export function wsSend(pid: ConnPid, ...args: [unknown] | [unknown, unknown]): void {
   connectionArg('wsSend', pid);
   const [ref, frames] = args.length === 2 ? [streamRef('wsSend', args[0]), args[1]] : [undefined, args[0]];
@@ -63,7 +79,7 @@ export function wsSend(pid: ConnPid, ...args: [unknown] | [unknown, unknown]): v
  * `updateFlow(pid, ref, increment)` for a stream (gun2, HTTP).
  */
 export function updateFlow(pid: ConnPid, increment: number): void;
-export function updateFlow(pid: ConnPid, ref: Ref, increment: number): void;
+export function updateFlow(pid: ConnPid, ref: StreamRef, increment: number): void;
 export function updateFlow(pid: ConnPid, ...args: [unknown] | [unknown, unknown]): void {
   connectionArg('updateFlow', pid);
   const [ref, increment] = args.length === 2 ? [streamRef('updateFlow', args[0]), args[1]] : [undefined, args[0]];

@@ -1,8 +1,9 @@
-import { formatTerm, type Pid } from '../../runtime/index.js';
+import { formatTerm } from '../../runtime/index.js';
+import type { ConnPid } from '../api/ids.js';
 import type { IncomingFrame } from '../frames.js';
 import type { Headers } from '../headers.js';
 import { WS_DEFAULTS } from '../options.js';
-import type { Stream } from '../protocols/protocol.js';
+import type { IsFin, Stream } from '../protocols/protocol.js';
 import * as reasons from '../reasons.js';
 import type { Dialect } from './dialect.js';
 import { frameShape, headersShape, reasonShape, streamMessage } from './shapes.js';
@@ -27,13 +28,17 @@ import { frameShape, headersShape, reasonShape, streamMessage } from './shapes.j
  * connection counts as lost and reconnects.
  */
 
-/** The messages of the 'classic' dialect. */
+/**
+ * The messages of the 'classic' dialect. A message received with a pattern
+ * that types each element (`['gun_ws', conn, gun.anyFrame]`, see
+ * api/patterns.ts) is one of these.
+ */
 export type ClassicMessage =
-  | ['gun_ws_upgrade', Pid, 'ok']
-  | ['gun_ws_upgrade', Pid, 'error', 'fin' | 'nofin', number, Headers]
-  | ['gun_data', Pid, 'fin' | 'nofin', Buffer]
-  | ['gun_ws', Pid, IncomingFrame]
-  | ['gun_error', Pid, unknown];
+  | ['gun_ws_upgrade', ConnPid, 'ok']
+  | ['gun_ws_upgrade', ConnPid, 'error', IsFin, number, Headers]
+  | ['gun_data', ConnPid, IsFin, Buffer]
+  | ['gun_ws', ConnPid, IncomingFrame]
+  | ['gun_error', ConnPid, unknown];
 
 /** The owner hears why its WebSocket went away in the seed's terms. */
 function lostReason(reason: unknown): unknown {

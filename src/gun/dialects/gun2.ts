@@ -1,4 +1,5 @@
-import { formatTerm, type Pid, type Ref } from '../../runtime/index.js';
+import { formatTerm } from '../../runtime/index.js';
+import type { ConnPid, StreamRef } from '../api/ids.js';
 import type { IncomingFrame } from '../frames.js';
 import type { Headers } from '../headers.js';
 import { WS_DEFAULTS } from '../options.js';
@@ -28,18 +29,22 @@ import { binariesShape, frameShape, headersShape, listShape, reasonShape, stream
  * as in Gun 2.
  */
 
-/** The messages of the 'gun2' dialect. */
+/**
+ * The messages of the 'gun2' dialect. A message received with a pattern
+ * that types each element (`['gun_ws', conn, ref, gun.anyFrame]`, see
+ * api/patterns.ts) is one of these.
+ */
 export type Gun2Message =
-  | ['gun_up', Pid, 'http' | 'ws']
-  | ['gun_down', Pid, 'http' | 'ws', unknown, Ref[]]
-  | ['gun_inform', Pid, Ref, number, Headers]
-  | ['gun_response', Pid, Ref, IsFin, number, Headers]
-  | ['gun_data', Pid, Ref, IsFin, Buffer]
-  | ['gun_trailers', Pid, Ref, Headers]
-  | ['gun_upgrade', Pid, Ref, ['websocket'], Headers]
-  | ['gun_ws', Pid, Ref, IncomingFrame]
-  | ['gun_error', Pid, Ref, unknown]
-  | ['gun_error', Pid, unknown];
+  | ['gun_up', ConnPid, 'http' | 'ws']
+  | ['gun_down', ConnPid, 'http' | 'ws', unknown, StreamRef[]]
+  | ['gun_inform', ConnPid, StreamRef, number, Headers]
+  | ['gun_response', ConnPid, StreamRef, IsFin, number, Headers]
+  | ['gun_data', ConnPid, StreamRef, IsFin, Buffer]
+  | ['gun_trailers', ConnPid, StreamRef, Headers]
+  | ['gun_upgrade', ConnPid, StreamRef, ['websocket'], Headers]
+  | ['gun_ws', ConnPid, StreamRef, IncomingFrame]
+  | ['gun_error', ConnPid, StreamRef, unknown]
+  | ['gun_error', ConnPid, unknown];
 
 export const gun2: Dialect = {
   name: 'gun2',
