@@ -20,8 +20,10 @@ const pid = gun.open('127.0.0.1', server.port, { retryTimeout: 100 });
 gun.wsUpgrade(pid, '/websocket');
 await receive([['gun_ws_upgrade', pid, 'ok']], 1000);
 
-function handleFrame(conn: gun.ConnPid, frame: unknown): void {
-  console.log(`${conn} got ${formatTerm(frame)}`);
+// formatFrame prints every payload as the binary Gun has there; formatTerm
+// alone would print the text 'first' as the atom first.
+function handleFrame(conn: gun.ConnPid, frame: gun.IncomingFrame): void {
+  console.log(`${conn} got ${gun.formatFrame(frame)}`);
 }
 
 async function upgradeAgain(conn: gun.ConnPid): Promise<void> {
@@ -33,7 +35,8 @@ async function upgradeAgain(conn: gun.ConnPid): Promise<void> {
 async function receiveOne(): Promise<void> {
   await receive(
     [
-      on(['gun_ws', pid, _], ([, , frame]) => handleFrame(pid, frame)),
+      // gun.anyFrame rather than _: it matches a frame, and types it as one.
+      on(['gun_ws', pid, gun.anyFrame], ([, , frame]) => handleFrame(pid, frame)),
       on(['gun_error', pid, _], async ([, , reason]) => {
         console.error(`Oops! ${formatTerm(reason)}`);
         await upgradeAgain(pid);

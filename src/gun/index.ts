@@ -24,6 +24,7 @@ export type { Call, ConnectionInfo, ConnectionMessage, Control, StreamInfo } fro
 export {
   type ClassicMessage,
   type DialectName,
+  formatFrame,
   formatGunMessage,
   type Gun2Message,
 } from './dialects/index.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatGunMessage } from '../../src/gun/index.js';
+import { formatFrame, formatGunMessage } from '../../src/gun/index.js';
 import { ErlangList, formatTerm, makeRef, self } from '../../src/runtime/index.js';
 
 describe('formatGunMessage', () => {
@@ -47,5 +47,74 @@ describe('formatGunMessage', () => {
       formatGunMessage(['gun_error', pid, ref, ['closing', 'shutdown']]),
       `{gun_error,${pid},${ref},{closing,shutdown}}`,
     );
+  });
+
+  // formatTerm prints the text 'hello' as the atom hello; where Gun has a
+  // binary, formatGunMessage prints one, whatever the text.
+  it('prints every text in a binary position as a binary, atom-like or empty', () => {
+    const pid = self();
+    const ref = makeRef();
+    assert.equal(formatGunMessage(['gun_ws', pid, ['text', 'hello']]), `{gun_ws,${pid},{text,<<"hello">>}}`);
+    assert.equal(formatGunMessage(['gun_ws', pid, ['text', '']]), `{gun_ws,${pid},{text,<<>>}}`);
+    assert.equal(formatGunMessage(['gun_ws', pid, ['close', 1000, '']]), `{gun_ws,${pid},{close,1000,<<>>}}`);
+    assert.equal(formatGunMessage(['gun_ws', pid, ref, ['text', 'ok']]), `{gun_ws,${pid},${ref},{text,<<"ok">>}}`);
+    assert.equal(formatGunMessage(['gun_ws', pid, ['binary', Buffer.alloc(0)]]), `{gun_ws,${pid},{binary,<<>>}}`);
+    // Data as a string (a message built by hand) is still a binary, in both dialects.
+    assert.equal(formatGunMessage(['gun_data', pid, 'fin', 'done']), `{gun_data,${pid},fin,<<"done">>}`);
+    assert.equal(formatGunMessage(['gun_data', pid, ref, 'fin', 'done']), `{gun_data,${pid},${ref},fin,<<"done">>}`);
+    assert.equal(
+      formatGunMessage(['gun_data', pid, ref, 'nofin', Buffer.alloc(0)]),
+      `{gun_data,${pid},${ref},nofin,<<>>}`,
+    );
+    assert.equal(
+      formatGunMessage([
+        'gun_response',
+        pid,
+        ref,
+        'fin',
+        204,
+        [
+          ['server', 'cowboy'],
+          ['x-empty', ''],
+        ],
+      ]),
+      `{gun_response,${pid},${ref},fin,204,[{<<"server">>,<<"cowboy">>},{<<"x-empty">>,<<>>}]}`,
+    );
+    assert.equal(
+      formatGunMessage(['gun_trailers', pid, ref, [['expires', 'never']]]),
+      `{gun_trailers,${pid},${ref},[{<<"expires">>,<<"never">>}]}`,
+    );
+    assert.equal(
+      formatGunMessage(['gun_inform', pid, ref, 103, [['link', '</a.css>']]]),
+      `{gun_inform,${pid},${ref},103,[{<<"link">>,<<"</a.css>">>}]}`,
+    );
+  });
+
+  it("keeps the atoms in Gun's atom positions", () => {
+    const pid = self();
+    const ref = makeRef();
+    assert.equal(formatGunMessage(['gun_ws_upgrade', pid, 'ok']), `{gun_ws_upgrade,${pid},ok}`);
+    assert.equal(formatGunMessage(['gun_ws', pid, 'ping']), `{gun_ws,${pid},ping}`);
+    assert.equal(formatGunMessage(['gun_down', pid, 'http', 'closed', []]), `{gun_down,${pid},http,closed,[]}`);
+    assert.equal(formatGunMessage(['gun_error', pid, 'econnrefused']), `{gun_error,${pid},econnrefused}`);
+    assert.equal(
+      formatGunMessage(['gun_error', pid, ref, ['badstate', 'The stream cannot be found.']]),
+      `{gun_error,${pid},${ref},{badstate,<<"The stream cannot be found.">>}}`,
+    );
+    // Not a Gun message: formatTerm's rule.
+    assert.equal(formatGunMessage(['gun_ws', 'hello']), '{gun_ws,hello}');
+    assert.equal(formatGunMessage('hello'), 'hello');
+  });
+});
+
+describe('formatFrame', () => {
+  it("prints a frame's payload as a binary, whatever the text", () => {
+    assert.equal(formatFrame(['text', 'hello']), '{text,<<"hello">>}');
+    assert.equal(formatFrame(['text', 'Hello!']), '{text,<<"Hello!">>}');
+    assert.equal(formatFrame(['text', '']), '{text,<<>>}');
+    assert.equal(formatFrame(['binary', Buffer.from([1, 2, 3])]), '{binary,<<1,2,3>>}');
+    assert.equal(formatFrame(['close', 1000, 'bye']), '{close,1000,<<"bye">>}');
+    assert.equal(formatFrame(['ping', Buffer.alloc(0)]), '{ping,<<>>}');
+    assert.equal(formatFrame('close'), 'close');
   });
 });

@@ -6,7 +6,7 @@ import { WS_DEFAULTS } from '../options.js';
 import type { IsFin, Stream } from '../protocols/protocol.js';
 import * as reasons from '../reasons.js';
 import type { Dialect } from './dialect.js';
-import { frameShape, headersShape, reasonShape, streamMessage } from './shapes.js';
+import { binaryShape, frameShape, headersShape, streamMessage } from './shapes.js';
 
 /**
  * 'classic': the messages of the seed chapter (Gun's original WebSocket
@@ -80,14 +80,24 @@ export const classic: Dialect = {
   error: (conn, ref, reason) => (ref === undefined ? ['gun_error', conn, reason] : ['gun_error', conn, ref, reason]),
 };
 
-/** A classic message in Erlang's notation, or undefined if it is not one. */
+/**
+ * A classic message in Erlang's notation, or undefined if it is not one.
+ * Each position where Gun has a binary prints as one (frame payloads, data,
+ * header names and values); the rest by formatTerm's rule.
+ */
 export function formatClassic(message: readonly unknown[]): string | undefined {
   const [tag, conn] = message;
-  if (tag === 'gun_ws' && message.length === 3) return formatTerm([tag, conn, frameShape(message[2])]);
-  if (tag === 'gun_error' && message.length === 3) return formatTerm([tag, conn, reasonShape(message[2])]);
-  if (tag === 'gun_ws_upgrade' && message.length === 6) {
-    return formatTerm([...message.slice(0, 5), headersShape(message[5])]);
+  switch (message.length === 0 ? '' : `${String(tag)}/${message.length}`) {
+    case 'gun_ws/3':
+      return formatTerm([tag, conn, frameShape(message[2])]);
+    case 'gun_ws_upgrade/3':
+    case 'gun_error/3':
+      return formatTerm(message);
+    case 'gun_ws_upgrade/6':
+      return formatTerm([...message.slice(0, 5), headersShape(message[5])]);
+    case 'gun_data/4':
+      return formatTerm([tag, conn, message[2], binaryShape(message[3])]);
+    default:
+      return undefined;
   }
-  if (tag === 'gun_ws_upgrade' || (tag === 'gun_data' && message.length === 4)) return formatTerm(message);
-  return undefined;
 }

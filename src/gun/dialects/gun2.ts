@@ -5,7 +5,7 @@ import type { Headers } from '../headers.js';
 import { WS_DEFAULTS } from '../options.js';
 import type { IsFin } from '../protocols/protocol.js';
 import type { Dialect } from './dialect.js';
-import { binariesShape, frameShape, headersShape, listShape, reasonShape, streamMessage } from './shapes.js';
+import { binariesShape, binaryShape, frameShape, headersShape, listShape, streamMessage } from './shapes.js';
 
 /**
  * 'gun2': the messages of Gun 2.x, every stream named by its ref, so that
@@ -59,28 +59,32 @@ export const gun2: Dialect = {
   error: (conn, ref, reason) => (ref === undefined ? ['gun_error', conn, reason] : ['gun_error', conn, ref, reason]),
 };
 
-/** A gun2 (or shared HTTP) message in Erlang's notation, or undefined if it is not one. */
+/**
+ * A gun2 (or shared HTTP) message in Erlang's notation, or undefined if it
+ * is not one. Each position where Gun 2 has a binary or a list prints as
+ * one (payloads, data, headers, the upgrade's protocols, the killed
+ * streams); the rest by formatTerm's rule.
+ */
 export function formatGun2(message: readonly unknown[]): string | undefined {
   const [tag, conn, ref] = message;
   switch (message.length === 0 ? '' : `${String(tag)}/${message.length}`) {
     case 'gun_up/3':
+    case 'gun_error/4':
       return formatTerm(message);
     case 'gun_down/5':
-      return formatTerm([tag, conn, message[2], reasonShape(message[3]), listShape(message[4])]);
+      return formatTerm([tag, conn, message[2], message[3], listShape(message[4])]);
     case 'gun_inform/5':
       return formatTerm([tag, conn, ref, message[3], headersShape(message[4])]);
     case 'gun_response/6':
       return formatTerm([tag, conn, ref, message[3], message[4], headersShape(message[5])]);
     case 'gun_data/5':
-      return formatTerm(message);
+      return formatTerm([tag, conn, ref, message[3], binaryShape(message[4])]);
     case 'gun_trailers/4':
       return formatTerm([tag, conn, ref, headersShape(message[3])]);
     case 'gun_upgrade/5':
       return formatTerm([tag, conn, ref, binariesShape(message[3]), headersShape(message[4])]);
     case 'gun_ws/4':
       return formatTerm([tag, conn, ref, frameShape(message[3])]);
-    case 'gun_error/4':
-      return formatTerm([tag, conn, ref, reasonShape(message[3])]);
     default:
       return undefined;
   }

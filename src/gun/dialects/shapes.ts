@@ -3,9 +3,14 @@ import type { StreamEvent } from '../protocols/protocol.js';
 
 /**
  * What the dialects share: the stream message of Gun 2 and the way Gun's
- * terms print. beamish writes binaries as strings and lists as arrays, which
- * `formatTerm` alone would print as atoms and tuples; these put them back
- * into the shapes Erlang's Gun shows.
+ * terms print. beamish writes binaries as strings and lists as arrays;
+ * `formatTerm` prints a string as an atom where Erlang would print that
+ * atom bare and an array as a tuple, so a payload `'hello'` would print as
+ * the atom `hello`. These put the positions where Gun has a binary or a
+ * list back into those shapes, so every payload prints as a binary.
+ * Reasons need no shape: Gun's texts (`{closed, <<"The connection was
+ * lost.">>}`) are never bare atoms and its atoms (`{closing, shutdown}`)
+ * are, so formatTerm's rule prints both as Gun does.
  */
 
 /** Gun 2's message for a stream event: `['response', …]` → `['gun_response', conn, ref, …]`. */
@@ -16,31 +21,18 @@ export function streamMessage(conn: Pid, ref: Ref, event: StreamEvent): unknown[
 /** A frame with its payload as a binary: `['text', 'hi']` → `{text,<<"hi">>}`. */
 export function frameShape(frame: unknown): unknown {
   if (!Array.isArray(frame)) return frame;
-  return frame.map((part, i) => (i > 0 && typeof part === 'string' ? Buffer.from(part) : part));
+  return frame.map((part, i) => (i > 0 ? binaryShape(part) : part));
 }
-
-/**
- * Gun's reasons are `{Kind, Text}` with the text a binary (`['closed',
- * 'The connection was lost.']`), or `{Kind, Atom}` (`['closing',
- * 'shutdown']`): a second element that reads as an atom stays one.
- */
-export function reasonShape(reason: unknown): unknown {
-  if (Array.isArray(reason) && reason.length === 2 && typeof reason[1] === 'string' && !ATOM.test(reason[1]))
-    return [reason[0], Buffer.from(reason[1])];
-  return reason;
-}
-
-const ATOM = /^[a-z][a-zA-Z0-9_@]*$/;
 
 /** Header pairs as Erlang's list of binary pairs. */
 export function headersShape(headers: unknown): unknown {
   if (!Array.isArray(headers)) return headers;
-  return new ErlangList(headers.map((pair) => (Array.isArray(pair) ? pair.map(binaryOf) : pair)));
+  return new ErlangList(headers.map((pair) => (Array.isArray(pair) ? pair.map(binaryShape) : pair)));
 }
 
 /** A list of binaries (`[<<"websocket">>]`). */
 export function binariesShape(list: unknown): unknown {
-  return Array.isArray(list) ? new ErlangList(list.map(binaryOf)) : list;
+  return Array.isArray(list) ? new ErlangList(list.map(binaryShape)) : list;
 }
 
 /** A list (of refs, say), printed as a list rather than a tuple. */
@@ -48,6 +40,7 @@ export function listShape(list: unknown): unknown {
   return Array.isArray(list) ? new ErlangList(list) : list;
 }
 
-function binaryOf(s: unknown): unknown {
+/** Text as a binary (`'hello'` → `<<"hello">>`); anything else as it is. */
+export function binaryShape(s: unknown): unknown {
   return typeof s === 'string' ? Buffer.from(s) : s;
 }
