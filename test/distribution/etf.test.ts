@@ -274,6 +274,16 @@ const cases: Case[] = [
     js: new ExternalPort('a@localhost', 3, 1700000000),
   },
   {
+    name: 'port with a 28-bit id (NEW_PORT_EXT)',
+    erl: 'binary_to_term(<<131, 120, 119, 3, "a@h", 268435455:64, 9:32>>)',
+    js: new ExternalPort('a@h', 268435455, 9),
+  },
+  {
+    name: 'port with a 29-bit id (V4_PORT_EXT)',
+    erl: 'binary_to_term(<<131, 120, 119, 3, "a@h", 268435456:64, 9:32>>)',
+    js: new ExternalPort('a@h', 268435456, 9),
+  },
+  {
     name: 'port with a 64-bit id (V4_PORT_EXT)',
     erl: 'binary_to_term(<<131, 120, 119, 3, "a@h", 4294967301:64, 9:32>>)',
     js: new ExternalPort('a@h', 4294967301, 9),
@@ -373,13 +383,79 @@ const cases: Case[] = [
   },
 ];
 
+/** Old and unusual encodings: Erlang's own reading of them, re-encoded, must be ours. */
+const oddBytes: { name: string; bytes: number[]; js: unknown }[] = [
+  { name: 'SMALL_ATOM_EXT', bytes: [131, 115, 2, 111, 107], js: 'ok' },
+  { name: 'ATOM_EXT in Latin-1', bytes: [131, 100, 0, 2, 233, 97], js: 'éa' },
+  { name: 'ATOM_EXT true', bytes: [131, 100, 0, 4, 116, 114, 117, 101], js: true },
+  { name: 'FLOAT_EXT', bytes: [131, 99, ...Buffer.from('2.50000000000000000000e+00'), 0, 0, 0, 0, 0], js: 2.5 },
+  {
+    name: 'PID_EXT',
+    bytes: [131, 103, 119, 3, 97, 64, 104, 0, 0, 0, 5, 0, 0, 0, 6, 2],
+    js: new ExternalPid('a@h', 5, 6, 2),
+  },
+  { name: 'PORT_EXT', bytes: [131, 102, 119, 3, 97, 64, 104, 0, 0, 0, 5, 2], js: new ExternalPort('a@h', 5, 2) },
+  { name: 'REFERENCE_EXT', bytes: [131, 101, 119, 3, 97, 64, 104, 0, 0, 0, 5, 2], js: new ExternalRef('a@h', 2, [5]) },
+  {
+    name: 'NEW_REFERENCE_EXT',
+    bytes: [131, 114, 0, 2, 119, 3, 97, 64, 104, 3, 0, 0, 0, 5, 0, 0, 0, 6],
+    js: new ExternalRef('a@h', 3, [5, 6]),
+  },
+  {
+    name: 'V4_PORT_EXT with a small id',
+    bytes: [131, 120, 119, 3, 97, 64, 104, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1],
+    js: new ExternalPort('a@h', 1, 1),
+  },
+  { name: 'SMALL_BIG_EXT holding a small integer', bytes: [131, 110, 2, 0, 5, 0], js: 5 },
+  { name: 'SMALL_BIG_EXT of no bytes, negative', bytes: [131, 110, 0, 1], js: 0 },
+  { name: 'LARGE_BIG_EXT holding 2^31', bytes: [131, 111, 0, 0, 0, 4, 0, 0, 0, 0, 128], js: 2 ** 31 },
+  { name: 'sign byte 2 is negative', bytes: [131, 110, 1, 2, 5], js: -5 },
+  { name: 'LIST_EXT of no elements is its tail', bytes: [131, 108, 0, 0, 0, 0, 119, 1, 97], js: 'a' },
+  { name: 'LIST_EXT of no elements and NIL', bytes: [131, 108, 0, 0, 0, 0, 106], js: list() },
+  { name: 'LIST_EXT of bytes', bytes: [131, 108, 0, 0, 0, 2, 97, 1, 97, 2, 106], js: list(1, 2) },
+  {
+    name: 'LIST_EXT whose tail is a list',
+    bytes: [131, 108, 0, 0, 0, 1, 97, 1, 108, 0, 0, 0, 1, 97, 2, 106],
+    js: list(1, 2),
+  },
+  {
+    name: 'LIST_EXT whose tail is a string',
+    bytes: [131, 108, 0, 0, 0, 1, 119, 1, 97, 107, 0, 2, 1, 2],
+    js: list('a', 1, 2),
+  },
+  {
+    name: 'LIST_EXT whose tail is an improper list',
+    bytes: [131, 108, 0, 0, 0, 1, 97, 1, 108, 0, 0, 0, 1, 97, 2, 97, 3],
+    js: new ImproperList([1, 2], 3),
+  },
+  { name: 'empty STRING_EXT', bytes: [131, 107, 0, 0], js: list() },
+  { name: 'BIT_BINARY_EXT of 8 bits', bytes: [131, 77, 0, 0, 0, 1, 8, 5], js: bytes(5) },
+  { name: 'BIT_BINARY_EXT of no bytes', bytes: [131, 77, 0, 0, 0, 0, 0], js: Buffer.alloc(0) },
+  {
+    name: 'BIT_BINARY_EXT with set unused bits',
+    bytes: [131, 77, 0, 0, 0, 1, 3, 255],
+    js: new BitBinary(bytes(0xe0), 3),
+  },
+  { name: 'LARGE_TUPLE_EXT of 2', bytes: [131, 105, 0, 0, 0, 2, 97, 1, 97, 2], js: [1, 2] },
+  {
+    name: 'map with keys out of order',
+    bytes: [131, 116, 0, 0, 0, 2, 119, 1, 98, 97, 1, 119, 1, 97, 97, 2],
+    js: new Map([
+      ['b', 1],
+      ['a', 2],
+    ]),
+  },
+];
+
 const hasValue = (c: Case) => 'js' in c;
 const toEncode = (c: Case) => ('encode' in c ? c.encode : c.js);
 
 /**
- * The script: for each case, Erlang's bytes (minor versions 2, 1, 0, and
- * compressed) in hex, and whether binary_to_term of our bytes (plain and
- * compressed) is exactly the term (=:=), or `none` for terms from the live node.
+ * The one `erl` run of this file. For each case: `case`, its name, Erlang's
+ * bytes (minor versions 2, 1, 0, and compressed) in hex, and whether
+ * binary_to_term of our bytes (plain and compressed) is exactly the term
+ * (=:=), or `none` for terms from the live node. For each of `oddBytes`:
+ * `odd`, its name, and Erlang's minor version 2 bytes for what it read.
  */
 function erlScript(): string {
   const entries = cases
@@ -391,17 +467,32 @@ function erlScript(): string {
       return `{<<${JSON.stringify(c.name)}/utf8>>, ${c.erl}, ${ours}, ${oursCompressed}}`;
     })
     .join(',\n');
+  const odd = oddBytes.map((o) => `{<<${JSON.stringify(o.name)}>>, <<${o.bytes.join(',')}>>}`).join(',\n');
   return `
     Hex = fun(B) -> binary_to_list(binary:encode_hex(B)) end,
     Reads = fun(none, _) -> none; (H, T) -> binary_to_term(binary:decode_hex(list_to_binary(H))) =:= T end,
     lists:foreach(fun({Name, T, Ours, OursCompressed}) ->
-      io:format("~ts\t~s\t~s\t~s\t~s\t~p\t~p~n", [Name,
+      io:format("case\t~ts\t~s\t~s\t~s\t~s\t~p\t~p~n", [Name,
         Hex(term_to_binary(T, [{minor_version, 2}])),
         Hex(term_to_binary(T)),
         Hex(term_to_binary(T, [{minor_version, 0}])),
         Hex(term_to_binary(T, [compressed, {minor_version, 2}])),
         Reads(Ours, T), Reads(OursCompressed, T)])
-    end, [${entries}]),`;
+    end, [${entries}]),
+    lists:foreach(fun({Name, B}) ->
+      io:format("odd\t~s\t~s~n", [Name, Hex(term_to_binary(binary_to_term(B), [{minor_version, 2}]))])
+    end, [${odd}]),`;
+}
+
+let erlLines: string[][] | undefined;
+
+/** The lines of the one `erl` run, split at tabs; run on first use. */
+function fromErlRun(): string[][] {
+  erlLines ??= runErl(erlScript())
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split('\t'));
+  return erlLines;
 }
 
 interface FromErl {
@@ -419,10 +510,8 @@ describe('ETF codec against term_to_binary', () => {
 
   before(() => {
     if (!hasErl) return;
-    const out = runErl(erlScript());
-    for (const line of out.split('\n')) {
-      if (line === '') continue;
-      const [name, v2, v1, v0, compressed, readsOurs, readsOursCompressed] = line.split('\t');
+    for (const [kind, name, v2, v1, v0, compressed, readsOurs, readsOursCompressed] of fromErlRun()) {
+      if (kind !== 'case') continue;
       fromErl.set(name ?? '', {
         v2: Buffer.from(v2 ?? '', 'hex'),
         v1: Buffer.from(v1 ?? '', 'hex'),
@@ -476,91 +565,12 @@ describe('ETF codec against term_to_binary', () => {
   }
 });
 
-/** Old and unusual encodings: Erlang's own reading of them, re-encoded, must be ours. */
-const oddBytes: { name: string; bytes: number[]; js: unknown }[] = [
-  { name: 'SMALL_ATOM_EXT', bytes: [131, 115, 2, 111, 107], js: 'ok' },
-  { name: 'ATOM_EXT in Latin-1', bytes: [131, 100, 0, 2, 233, 97], js: 'éa' },
-  { name: 'ATOM_EXT true', bytes: [131, 100, 0, 4, 116, 114, 117, 101], js: true },
-  { name: 'FLOAT_EXT', bytes: [131, 99, ...Buffer.from('2.50000000000000000000e+00'), 0, 0, 0, 0, 0], js: 2.5 },
-  {
-    name: 'PID_EXT',
-    bytes: [131, 103, 119, 3, 97, 64, 104, 0, 0, 0, 5, 0, 0, 0, 6, 2],
-    js: new ExternalPid('a@h', 5, 6, 2),
-  },
-  { name: 'PORT_EXT', bytes: [131, 102, 119, 3, 97, 64, 104, 0, 0, 0, 5, 2], js: new ExternalPort('a@h', 5, 2) },
-  { name: 'REFERENCE_EXT', bytes: [131, 101, 119, 3, 97, 64, 104, 0, 0, 0, 5, 2], js: new ExternalRef('a@h', 2, [5]) },
-  {
-    name: 'NEW_REFERENCE_EXT',
-    bytes: [131, 114, 0, 2, 119, 3, 97, 64, 104, 3, 0, 0, 0, 5, 0, 0, 0, 6],
-    js: new ExternalRef('a@h', 3, [5, 6]),
-  },
-  {
-    name: 'reference of no words',
-    bytes: [131, 90, 0, 0, 119, 3, 97, 64, 104, 0, 0, 0, 1],
-    js: new ExternalRef('a@h', 1, []),
-  },
-  {
-    name: 'V4_PORT_EXT with a small id',
-    bytes: [131, 120, 119, 3, 97, 64, 104, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1],
-    js: new ExternalPort('a@h', 1, 1),
-  },
-  { name: 'SMALL_BIG_EXT holding a small integer', bytes: [131, 110, 2, 0, 5, 0], js: 5 },
-  { name: 'SMALL_BIG_EXT of no bytes, negative', bytes: [131, 110, 0, 1], js: 0 },
-  { name: 'LARGE_BIG_EXT holding 2^31', bytes: [131, 111, 0, 0, 0, 4, 0, 0, 0, 0, 128], js: 2 ** 31 },
-  { name: 'sign byte 2 is negative', bytes: [131, 110, 1, 2, 5], js: -5 },
-  { name: 'LIST_EXT of no elements is its tail', bytes: [131, 108, 0, 0, 0, 0, 119, 1, 97], js: 'a' },
-  { name: 'LIST_EXT of no elements and NIL', bytes: [131, 108, 0, 0, 0, 0, 106], js: list() },
-  { name: 'LIST_EXT of bytes', bytes: [131, 108, 0, 0, 0, 2, 97, 1, 97, 2, 106], js: list(1, 2) },
-  {
-    name: 'LIST_EXT whose tail is a list',
-    bytes: [131, 108, 0, 0, 0, 1, 97, 1, 108, 0, 0, 0, 1, 97, 2, 106],
-    js: list(1, 2),
-  },
-  {
-    name: 'LIST_EXT whose tail is a string',
-    bytes: [131, 108, 0, 0, 0, 1, 119, 1, 97, 107, 0, 2, 1, 2],
-    js: list('a', 1, 2),
-  },
-  {
-    name: 'LIST_EXT whose tail is an improper list',
-    bytes: [131, 108, 0, 0, 0, 1, 97, 1, 108, 0, 0, 0, 1, 97, 2, 97, 3],
-    js: new ImproperList([1, 2], 3),
-  },
-  { name: 'empty STRING_EXT', bytes: [131, 107, 0, 0], js: list() },
-  { name: 'BIT_BINARY_EXT of 8 bits', bytes: [131, 77, 0, 0, 0, 1, 8, 5], js: bytes(5) },
-  { name: 'BIT_BINARY_EXT of no bytes', bytes: [131, 77, 0, 0, 0, 0, 0], js: Buffer.alloc(0) },
-  {
-    name: 'BIT_BINARY_EXT with set unused bits',
-    bytes: [131, 77, 0, 0, 0, 1, 3, 255],
-    js: new BitBinary(bytes(0xe0), 3),
-  },
-  { name: 'LARGE_TUPLE_EXT of 2', bytes: [131, 105, 0, 0, 0, 2, 97, 1, 97, 2], js: [1, 2] },
-  {
-    name: 'map with keys out of order',
-    bytes: [131, 116, 0, 0, 0, 2, 119, 1, 98, 97, 1, 119, 1, 97, 97, 2],
-    js: new Map([
-      ['b', 1],
-      ['a', 2],
-    ]),
-  },
-];
-
 describe('ETF codec reads old and unusual encodings as binary_to_term does', () => {
-  let reencoded = new Map<string, string>();
+  const reencoded = new Map<string, string>();
 
   before(() => {
     if (!hasErl) return;
-    const entries = oddBytes.map((o) => `{<<${JSON.stringify(o.name)}>>, <<${o.bytes.join(',')}>>}`).join(',\n');
-    const out = runErl(`
-      lists:foreach(fun({Name, B}) ->
-        io:format("~s\\t~s~n", [Name, binary:encode_hex(term_to_binary(binary_to_term(B), [{minor_version, 2}]))])
-      end, [${entries}]),`);
-    reencoded = new Map(
-      out
-        .trim()
-        .split('\n')
-        .map((line) => line.split('\t') as [string, string]),
-    );
+    for (const [kind, name, hex] of fromErlRun()) if (kind === 'odd') reencoded.set(name ?? '', hex ?? '');
   });
 
   for (const o of oddBytes) {

@@ -2,8 +2,8 @@ import { inflateSync } from 'node:zlib';
 import { BadArgError } from '../../runtime/errors.js';
 import { ErlangList } from '../../runtime/format.js';
 import { readAtom } from './atoms.js';
-import { DEFAULT_MAX_DEPTH, MAX_BIG_BYTES } from './encode.js';
 import { EtfDecodeError } from './errors.js';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_SIZE, MAX_BIG_BYTES } from './limits.js';
 import { Tag, tagName, VERSION } from './tags.js';
 import { BitBinary, ErlangFloat, ErlangFun, ExternalPid, ExternalPort, ExternalRef, ImproperList } from './terms.js';
 
@@ -26,9 +26,6 @@ export interface DecodeOptions {
    */
   atomCacheRef?: (index: number) => string | undefined;
 }
-
-/** The default `maxSize`: 64 MiB. */
-export const DEFAULT_MAX_SIZE = 64 * 1024 * 1024;
 
 const TUPLE = 0;
 const LIST = 1;
@@ -304,8 +301,12 @@ class Decoder {
           if (tag !== Tag.REFERENCE_EXT) {
             this.need(2, at, 'reference length');
             count = this.u16();
-            // OTP 26 makes up to 5 words; binary_to_term refuses more.
-            if (count > 5) throw new EtfDecodeError('bad_length', at, `reference of ${count} words (at most 5)`);
+            // OTP 26 makes up to 5 words; binary_to_term refuses more. It reads
+            // a reference of no words, but OTP 25 crashes (SIGSEGV) on one in
+            // some places, so it is refused here: no node makes one.
+            if (count === 0 || count > 5) {
+              throw new EtfDecodeError('bad_length', at, `reference of ${count} words (1 to 5)`);
+            }
           }
           const node = this.nodeName(at);
           const wideCreation = tag === Tag.NEWER_REFERENCE_EXT;

@@ -3,6 +3,7 @@ import { BadArgError } from '../../runtime/errors.js';
 import { ErlangList } from '../../runtime/format.js';
 import { atomEncoding } from './atoms.js';
 import { describeJsType, EtfEncodeError } from './errors.js';
+import { DEFAULT_MAX_DEPTH, MAX_BIG_BYTES } from './limits.js';
 import { Tag, VERSION } from './tags.js';
 import { compareTerms, isPlainObject, mapEntries, sortEntries, TermOrderFailure } from './term-order.js';
 import { BitBinary, ErlangFloat, ErlangFun, ExternalPid, ExternalPort, ExternalRef, ImproperList } from './terms.js';
@@ -27,16 +28,6 @@ export interface EncodeOptions {
   /** How deeply tuples, lists and maps may nest; default 10,000. Deeper (or cyclic) terms fail. */
   maxDepth?: number;
 }
-
-/** The default nesting limit, shared with the decoder. */
-export const DEFAULT_MAX_DEPTH = 10_000;
-
-/**
- * Erlang's largest integer takes 4,194,296 bytes (2^25 - 64 bits: OTP 25 on a
- * 64-bit machine raises system_limit past `1 bsl 33554367`); neither side
- * writes or reads one larger.
- */
-export const MAX_BIG_BYTES = 4_194_296;
 
 /** Map sizes up to this are flatmaps in Erlang: `term_to_binary` writes their keys in term order. */
 const FLATMAP_MAX_KEYS = 32;
@@ -389,8 +380,8 @@ class Encoder {
 
   private port(v: ExternalPort): void {
     const w = this.w;
-    // OTP 24+ writes V4_PORT_EXT only for an id that does not fit NEW_PORT_EXT's 32 bits.
-    const wide = BigInt(v.id) > 0xffff_ffffn;
+    // As OTP 25 does: NEW_PORT_EXT while the id fits its 28 significant bits, else V4_PORT_EXT.
+    const wide = BigInt(v.id) > 0x0fff_ffffn;
     w.u8(wide ? Tag.V4_PORT_EXT : Tag.NEW_PORT_EXT);
     this.atom(v.node, v);
     if (wide) w.u64(BigInt(v.id));

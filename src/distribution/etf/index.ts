@@ -57,9 +57,10 @@
 
 export { ErlangList } from '../../runtime/format.js';
 export { MAX_ATOM_CHARACTERS } from './atoms.js';
-export { DEFAULT_MAX_SIZE, type DecodeOptions, decodeTerm, decodeTermAt, decodeTermBodyAt } from './decode.js';
-export { DEFAULT_MAX_DEPTH, type EncodeOptions, encodeTerm, encodeTermBody, MAX_BIG_BYTES } from './encode.js';
+export { type DecodeOptions, decodeTerm, decodeTermAt, decodeTermBodyAt } from './decode.js';
+export { type EncodeOptions, encodeTerm, encodeTermBody } from './encode.js';
 export { EtfDecodeError, type EtfDecodeReason, EtfEncodeError } from './errors.js';
+export { DEFAULT_MAX_DEPTH, DEFAULT_MAX_SIZE, MAX_BIG_BYTES } from './limits.js';
 export { Tag, VERSION } from './tags.js';
 export { compareTerms } from './term-order.js';
 export {

@@ -1,5 +1,6 @@
 import { ErlangList } from '../../runtime/format.js';
 import { readAtom } from './atoms.js';
+import { decodeTermBodyAt } from './decode.js';
 import { BitBinary, ErlangFloat, ErlangFun, ExternalPid, ExternalPort, ExternalRef, ImproperList } from './terms.js';
 
 /**
@@ -12,13 +13,12 @@ import { BitBinary, ErlangFloat, ErlangFun, ExternalPid, ExternalPort, ExternalR
  *
  * The order, checked against OTP 25: number < atom < reference < fun < port
  * < pid < tuple < map < [] < list < bitstring, and within each kind:
- * - integers by value, then floats by value (-0.0 before 0.0, as OTP 27 has it);
+ * - integers by value, then floats by value (-0.0 equal to 0.0, as in OTP 25);
  * - atoms by their UTF-8 bytes (which is code point order);
  * - references by node name, creation, word count, then words from the last;
  * - ports by node name, creation, id; pids by serial, id, node name, creation;
  * - funs: local funs before `fun M:F/A`s; these by module, name, arity; local
- *   funs by module and index, then by their bytes (an approximation of
- *   Erlang's order, which also looks at the captured values);
+ *   funs by module, index, OldUniq, number of captured values, then those values;
  * - tuples by size then elements; maps by size, then keys, then values;
  *   lists element by element, then by tail; bitstrings bit by bit, shorter first.
  */
@@ -122,10 +122,9 @@ function compareNumbers(x: number | bigint, y: number | bigint): number {
 }
 
 function compareFloats(x: number, y: number): number {
-  if (x !== y) return x < y ? -1 : 1;
-  const xNegative = Object.is(x, -0);
-  const yNegative = Object.is(y, -0);
-  return xNegative === yNegative ? 0 : xNegative ? -1 : 1;
+  // -0.0 and 0.0 are equal here, so one map cannot hold both: OTP 25 refuses
+  // such a map (binary_to_term raises badarg), though OTP 27 tells them apart.
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function compareBits(a: Uint8Array | BitBinary, b: Uint8Array | BitBinary): number {
@@ -153,6 +152,8 @@ interface FunParts {
   name: string;
   arity: number;
   index: number;
+  oldUniq: unknown;
+  freeVars: unknown[];
 }
 
 /** The fields a fun's order looks at, read from its bytes; undefined if they do not parse. */
@@ -162,17 +163,35 @@ function funParts(fun: ErlangFun): FunParts | undefined {
     if (fun.kind === 'export') {
       const module = readAtom(b, 1, b.length);
       const name = readAtom(b, module.end, b.length);
-      return { export: true, module: module.name, name: name.name, arity: b[name.end + 1] ?? 0, index: 0 };
+      const arity = b[name.end + 1] ?? 0;
+      return { export: true, module: module.name, name: name.name, arity, index: 0, oldUniq: 0, freeVars: [] };
     }
-    // NEW_FUN_EXT: tag, size(4), arity(1), uniq(16), index(4), numFree(4), module atom...
+    // NEW_FUN_EXT: tag, size(4), arity(1), uniq(16), index(4), numFree(4), module, OldIndex, OldUniq, Pid, free vars.
+    const numFree = b.readUInt32BE(26);
     const module = readAtom(b, 30, b.length);
-    return { export: false, module: module.name, name: '', arity: b[5] ?? 0, index: b.readUInt32BE(22) };
+    const oldIndex = decodeTermBodyAt(b, module.end);
+    const oldUniq = decodeTermBodyAt(b, oldIndex.end);
+    let at = decodeTermBodyAt(b, oldUniq.end).end;
+    const freeVars: unknown[] = [];
+    for (let i = 0; i < numFree; i++) {
+      const v = decodeTermBodyAt(b, at);
+      freeVars.push(v.term);
+      at = v.end;
+    }
+    const index = b.readUInt32BE(22);
+    return { export: false, module: module.name, name: '', arity: b[5] ?? 0, index, oldUniq: oldUniq.term, freeVars };
   } catch {
     return undefined;
   }
 }
 
-function compareFuns(a: ErlangFun, b: ErlangFun): number {
+/**
+ * Funs in the order OTP 25 gives them: local funs before external ones;
+ * external funs by module, name and arity; local funs by module, index,
+ * OldUniq, the number of captured values, then those values in term order
+ * (the last step is returned as a tuple comparison for the caller to walk).
+ */
+function compareFuns(a: ErlangFun, b: ErlangFun): number | [unknown[], unknown[]] {
   const x = funParts(a);
   const y = funParts(b);
   if (x === undefined || y === undefined) return Buffer.compare(a.bytes, b.bytes);
@@ -180,7 +199,11 @@ function compareFuns(a: ErlangFun, b: ErlangFun): number {
   const byModule = compareAtomNames(x.module, y.module);
   if (byModule !== 0) return byModule;
   if (x.export) return compareAtomNames(x.name, y.name) || sign(x.arity - y.arity);
-  return sign(x.index - y.index) || Buffer.compare(a.bytes, b.bytes);
+  const d =
+    sign(x.index - y.index) ||
+    compareNumbers(x.oldUniq as number, y.oldUniq as number) ||
+    sign(x.freeVars.length - y.freeVars.length);
+  return d !== 0 ? d : [x.freeVars, y.freeVars];
 }
 
 function compareRefs(a: ExternalRef, b: ExternalRef): number {
@@ -255,9 +278,15 @@ export function compareTerms(a: unknown, b: unknown, resolve?: (v: unknown) => u
       case REF:
         d = compareRefs(x as ExternalRef, y as ExternalRef);
         break;
-      case FUN:
-        d = compareFuns(x as ErlangFun, y as ErlangFun);
+      case FUN: {
+        const byFields = compareFuns(x as ErlangFun, y as ErlangFun);
+        if (typeof byFields === 'number') d = byFields;
+        else {
+          const [p, q] = byFields;
+          for (let i = p.length - 1; i >= 0; i--) pending.push(p[i], q[i], depth + 1);
+        }
         break;
+      }
       case PORT: {
         const p = x as ExternalPort;
         const q = y as ExternalPort;

@@ -199,13 +199,15 @@ export class ExternalRef {
     readonly node: string,
     /** The node incarnation (32 bits). */
     readonly creation: number,
-    /** The reference's words, 0 to 5 of them, each 32 bits. */
+    /** The reference's words, 1 to 5 of them, each 32 bits. */
     readonly ids: readonly number[],
   ) {
     checkNode('ExternalRef', node);
     checkU32('ExternalRef', 'creation', creation);
-    if (!Array.isArray(ids) || ids.length > 5 || !ids.every(isU32)) {
-      throw new BadArgError('ExternalRef', 'ids', 'must be an array of at most 5 integers in 0..2^32-1');
+    // No reference has no words, and OTP 25 crashes (SIGSEGV) reading one in
+    // some places, such as a value in a map of more than 32 keys.
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 5 || !ids.every(isU32)) {
+      throw new BadArgError('ExternalRef', 'ids', 'must be an array of 1 to 5 integers in 0..2^32-1');
     }
   }
 
