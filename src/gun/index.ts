@@ -28,7 +28,7 @@ export {
   formatGunMessage,
   type Gun2Message,
 } from './dialects/index.js';
-export type { IncomingFrame, OutgoingFrame, Payload } from './frames.js';
+export type { IncomingFrame, OutgoingFrame, Payload, WireFrame } from './frames.js';
 export type { Headers, HeadersInput } from './headers.js';
 export type { HttpOptions, OpenOptions, RequestOpts, WsOptions } from './options.js';
-export type { IsFin } from './protocols/protocol.js';
+export type { IsFin, RequestOptions } from './protocols/protocol.js';

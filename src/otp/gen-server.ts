@@ -1,4 +1,5 @@
 import { _, isAlive, isTraced, type Pid, ProcessExit, receive, self, traceCall } from '../runtime/index.js';
+import type { Awaitable } from './awaitable.js';
 import { type From, genCall, genCast, isCall, reply, type ServerRef } from './call.js';
 import { checkObject } from './checks.js';
 import { type Starter, type StartOptions, startProcess } from './start.js';
@@ -27,8 +28,6 @@ import { handleSystem, isSystem, type Statistics, stopProcess } from './sys.js';
  * await GenServer.stop(pid);
  * ```
  */
-
-type Awaitable<T> = T | Promise<T>;
 
 /**
  * What to do after a callback, beside the new state, as the last element

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { _, BadArgError, formatTerm, isTraced, Pid, ProcessExit, receive, traceCall } from '../runtime/index.js';
+import type { Awaitable } from './awaitable.js';
 import { type From, isCall, reply } from './call.js';
 import { show } from './checks.js';
 import type { CallSpec } from './gen-server.js';
@@ -19,8 +20,6 @@ import { handleSystem, isSystem, type Statistics } from './sys.js';
  * change, timeouts cancelled and started, inserted events first. Stops run
  * terminate, then end the process with the reason.
  */
-
-type Awaitable<T> = T | Promise<T>;
 
 /** An event as the machine queues it: `[type, content]`. */
 type Event = readonly [type: EventType, content: unknown];

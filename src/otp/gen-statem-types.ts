@@ -1,3 +1,4 @@
+import type { Awaitable } from './awaitable.js';
 import type { From } from './call.js';
 import type { CallSpec } from './gen-server.js';
 
@@ -8,8 +9,6 @@ import type { CallSpec } from './gen-server.js';
  * `{next_state, open, Data, [{state_timeout, 10000, lock}]}` is
  * `['next_state', 'open', data, [['state_timeout', 10000, 'lock']]]`.
  */
-
-type Awaitable<T> = T | Promise<T>;
 
 /** A generic (named) timeout's event type, Erlang's `{timeout, Name}`. */
 export type GenericTimeoutType<Name = unknown> = readonly ['timeout', Name];

@@ -1,4 +1,5 @@
 import { BadArgError } from '../runtime/index.js';
+import type { Awaitable } from './awaitable.js';
 import { genCall, genCast, reply, type ServerRef } from './call.js';
 import { checkObject, show } from './checks.js';
 import type { CallSpec, ReplyOf, ServerPid, UntypedServerRef } from './gen-server.js';
@@ -47,8 +48,6 @@ import { stopProcess } from './sys.js';
  * Where it differs from OTP: no `{abs, true}` timeout option, no
  * `change_callback_module`, and `hibernate` does nothing.
  */
-
-type Awaitable<T> = T | Promise<T>;
 
 /**
  * The callbacks of a state machine. `State` is the type of its states (a

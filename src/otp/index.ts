@@ -4,6 +4,7 @@
  * prints what processes do. Built only on beamish/runtime's public API.
  * See docs/otp.md for the guide and the Erlang/Elixir ↔ beamish table.
  */
+export type { Awaitable } from './awaitable.js';
 export { type From, reply, type ServerRef } from './call.js';
 export { CallError, StartError } from './errors.js';
 export {
