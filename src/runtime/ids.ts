@@ -60,9 +60,12 @@ export class Ref {
   /** @internal The alias ends when its monitor does (`alias: 'demonitor'`). */
   aliasEndsWithMonitor = false;
 
-  /** @internal */
-  constructor() {
-    this.serial = ++refCounter;
+  /**
+   * @internal `serial` is given only for a ref of another node
+   * (runtime/external.ts), which prints itself; others count up.
+   */
+  constructor(serial = ++refCounter) {
+    this.serial = serial;
   }
 
   toString(): string {

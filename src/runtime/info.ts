@@ -10,13 +10,22 @@ export function self<M = unknown>(): Pid<M> {
   return current().pid as Pid<M>;
 }
 
+let thisNode = 'nonode@nohost';
+
 /**
  * The name of this node, as Erlang's `node/0`: `'nonode@nohost'`, the name
- * of an Erlang node that is not distributed. Monitors taken by registered
- * name report `[name, node()]` in their DOWN message, as Erlang's `{Name, Node}`.
+ * of an Erlang node that is not distributed, until beamish/distribution's
+ * `startNode` makes it one (`'beamish@127.0.0.1'`, say). Monitors taken by
+ * registered name report `[name, node()]` in their DOWN message, as
+ * Erlang's `{Name, Node}`.
  */
 export function node(): string {
-  return 'nonode@nohost';
+  return thisNode;
+}
+
+/** @internal Set by the distribution when a node starts (its name) and stops (`'nonode@nohost'`). */
+export function setNodeName(name: string): void {
+  thisNode = name;
 }
 
 /**

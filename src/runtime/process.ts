@@ -1,6 +1,7 @@
 import { endMonitorAlias } from './alias-table.js';
 import { runAs } from './context.js';
 import { ProcessExit } from './errors.js';
+import type { ExternalProc, RemoteSignals } from './external.js';
 import { Pid, PROC, type Ref } from './ids.js';
 import { reportCrash } from './logger.js';
 import type { Cancellable } from './long-timeout.js';
@@ -61,10 +62,25 @@ export class Proc {
   waitIndex = -1;
   /** Bits of trace-events.ts: what is traced of this process (0: nothing). */
   traceFlags = 0;
+  /**
+   * Set only on the proxy of a process of another node (external.ts): where
+   * its signals go. Undefined on the prototype, so a local process pays no
+   * field for it; each signal path tests it once.
+   */
+  declare readonly remote: RemoteSignals | undefined;
   private extras: Extras | undefined = undefined;
 
-  /** `dead`: the record of the dead (see `dead` below), not a process. */
-  constructor(dead = false) {
+  /**
+   * `dead`: the record of the dead (see `dead` below), not a process.
+   * `proxyOf`: the pid of a process of another node, which this record
+   * stands for (external.ts); not a live process here.
+   */
+  constructor(dead = false, proxyOf?: Pid) {
+    if (proxyOf !== undefined) {
+      this.pid = proxyOf;
+      proxyOf[PROC] = this;
+      return;
+    }
     if (dead) {
       this.pid = new Pid(undefined, 0);
       this.alive = false;
@@ -240,6 +256,8 @@ export class Proc {
       for (const [ref, target] of this.monitors) {
         target.watchers?.delete(ref);
         target.watchedAs?.delete(ref);
+        // Erlang takes back a dead process's monitors on other nodes too.
+        target.remote?.demonitor(target as ExternalProc, this.pid, ref);
       }
       this.monitors = undefined;
     }
@@ -251,7 +269,10 @@ export class Proc {
       for (const [ref, watcher] of watchers) {
         watcher.monitors?.delete(ref);
         endMonitorAlias(ref);
-        watcher.deliver(['DOWN', ref, 'process', watchedAs?.get(ref) ?? this.pid, reason]);
+        const watched = watchedAs?.get(ref) ?? this.pid;
+        // A watcher on another node gets the DOWN as a signal (MONITOR_P_EXIT).
+        if (watcher.remote !== undefined) watcher.remote.down(watcher as ExternalProc, ref, watched, reason);
+        else watcher.deliver(['DOWN', ref, 'process', watched, reason]);
       }
     }
     if (this.links !== undefined) {
@@ -270,13 +291,17 @@ export class Proc {
   }
 }
 
+// `remote` is undefined for every local process: one slot on the prototype
+// rather than a field in each record (ExternalProc sets its own).
+Object.defineProperty(Proc.prototype, 'remote', { value: undefined, writable: true, configurable: true });
+
 /**
  * Where the pid of every dead process leads: not alive, with no mailbox,
  * links or monitors, so every operation on a dead pid does what it does for
  * a dead process (a send is dropped, a link or monitor gets `noproc`,
  * `isAlive` is false) without the process's own record.
  */
-const dead = new Proc(true);
+export const dead = new Proc(true);
 
 /**
  * Makes the abort listeners of `proc`'s signal safe. They run when the
@@ -384,6 +409,11 @@ export function exitSignal(target: Proc, from: Pid, reason: unknown, viaLink: bo
 
 function applySignal(target: Proc, from: Pid, reason: unknown, viaLink: boolean): void {
   if (!target.alive) return;
+  // A process of another node: the signal goes there (EXIT, or EXIT2 for exit/2).
+  if (target.remote !== undefined) {
+    target.remote.exit(target as ExternalProc, from, reason, viaLink);
+    return;
+  }
   if (reason === 'kill' && !viaLink) {
     target.die('killed');
   } else if (target.trapExit) {

@@ -1,6 +1,7 @@
 import { endMonitorAlias } from './alias-table.js';
 import { actor, unwind } from './context.js';
 import { BadArgError, NoProcError, ProcessExit } from './errors.js';
+import { type ExternalProc, remoteNameOf } from './external.js';
 import { Pid, Ref } from './ids.js';
 import { node } from './info.js';
 import { exitSignal, type Proc, procOf } from './process.js';
@@ -29,8 +30,12 @@ export function link(pid: Pid): true {
   assertPid('link', 'pid', pid);
   const me = actor();
   const target = procOf(pid);
-  if (target.alive) addLink(me, target);
-  else if (me.trapExit) me.deliver(['EXIT', pid, 'noproc']);
+  if (target.alive) {
+    // A process of another node hears of it (LINK), once per link as in Erlang.
+    if (target.remote !== undefined && me.links?.has(target) !== true)
+      target.remote.link(target as ExternalProc, me.pid);
+    addLink(me, target);
+  } else if (me.trapExit) me.deliver(['EXIT', pid, 'noproc']);
   else throw new NoProcError(pid);
   return true;
 }
@@ -38,7 +43,11 @@ export function link(pid: Pid): true {
 /** Removes the link between the running process and `pid`, if any. */
 export function unlink(pid: Pid): true {
   assertPid('unlink', 'pid', pid);
-  removeLink(actor(), procOf(pid));
+  const me = actor();
+  const target = procOf(pid);
+  if (target.remote !== undefined && me.links?.has(target) === true)
+    target.remote.unlink(target as ExternalProc, me.pid);
+  removeLink(me, target);
   return true;
 }
 
@@ -48,7 +57,10 @@ export function unlink(pid: Pid): true {
  * name that nothing holds) gives that message at once, with reason `'noproc'`.
  * A name is looked up once, now; a monitor taken by name reports
  * `[name, node()]` in its DOWN instead of the pid, whether the name was held
- * or not, as Erlang's `{Name, Node}`.
+ * or not, as Erlang's `{Name, Node}`. `[name, node]` is a name on that node
+ * (Erlang's `monitor(process, {Name, Node})`): on another node it needs
+ * beamish/distribution's `startNode`, else it throws BadArgError, as Erlang
+ * raises badarg on a node that is not distributed.
  */
 export interface MonitorOptions {
   /**
@@ -61,7 +73,11 @@ export interface MonitorOptions {
   readonly alias?: 'explicit_unalias' | 'demonitor';
 }
 
-export function monitor(type: 'process', target: Pid | string, opts?: MonitorOptions): Ref {
+export function monitor(
+  type: 'process',
+  target: Pid | string | readonly [name: string, node: string],
+  opts?: MonitorOptions,
+): Ref {
   if (type !== 'process')
     throw new BadArgError('monitor', 'type', `only 'process' is supported, got ${describe(type)}`);
   const me = actor();
@@ -79,28 +95,63 @@ export function monitor(type: 'process', target: Pid | string, opts?: MonitorOpt
   }
   if (target instanceof Pid) {
     const proc = procOf(target);
-    if (proc.alive) addMonitor(me, proc, ref);
-    else downAtOnce(me, ref, target);
-  } else if (typeof target === 'string') {
-    const proc = names.get(target);
-    const id = [target, node()] as const;
-    if (proc?.alive) {
+    if (proc.alive) {
       addMonitor(me, proc, ref);
-      proc.watchedAs ??= new Map();
-      proc.watchedAs.set(ref, id);
-    } else {
-      downAtOnce(me, ref, id);
+      // A process of another node: the monitor is set up there (MONITOR_P).
+      proc.remote?.monitor(proc as ExternalProc, me.pid, ref);
+    } else downAtOnce(me, ref, target, 'noproc');
+  } else if (typeof target === 'string') {
+    monitorName(me, ref, target);
+  } else if (isNameAtNode(target)) {
+    const [name, at] = target;
+    if (at === node()) monitorName(me, ref, name);
+    else {
+      // Erlang's `{Name, Node}`: a name on another node, through its proxy.
+      const proxy = remoteNameOf(name, at);
+      if (proxy === undefined) {
+        // As Erlang on a node that is not distributed: badarg.
+        throw new BadArgError(
+          'monitor',
+          'target',
+          `['${name}', '${at}'] is a name on another node, and this node is not distributed (beamish/distribution's startNode)`,
+        );
+      } else {
+        const proc = procOf(proxy);
+        addMonitor(me, proc, ref);
+        proc.remote?.monitor(proc as ExternalProc, me.pid, ref);
+      }
     }
   } else {
-    throw new BadArgError('monitor', 'target', `expected a pid or a registered name, got ${describe(target)}`);
+    throw new BadArgError(
+      'monitor',
+      'target',
+      `expected a pid or a registered name (or [name, node]), got ${describe(target)}`,
+    );
   }
   return ref;
 }
 
+function isNameAtNode(target: unknown): target is readonly [string, string] {
+  return Array.isArray(target) && target.length === 2 && typeof target[0] === 'string' && typeof target[1] === 'string';
+}
+
+/** A monitor taken by registered name on this node: its DOWN names it `[name, node()]`. */
+function monitorName(me: Proc, ref: Ref, name: string): void {
+  const proc = names.get(name);
+  const id = [name, node()] as const;
+  if (proc?.alive) {
+    addMonitor(me, proc, ref);
+    proc.watchedAs ??= new Map();
+    proc.watchedAs.set(ref, id);
+  } else {
+    downAtOnce(me, ref, id, 'noproc');
+  }
+}
+
 /** The DOWN of a monitor on something already gone: its alias ends with it. */
-function downAtOnce(me: Proc, ref: Ref, target: unknown): void {
+function downAtOnce(me: Proc, ref: Ref, target: unknown, reason: string): void {
   endMonitorAlias(ref);
-  me.deliver(['DOWN', ref, 'process', target, 'noproc']);
+  me.deliver(['DOWN', ref, 'process', target, reason]);
 }
 
 export interface DemonitorOptions {
@@ -126,7 +177,10 @@ export function demonitor(ref: Ref, opts?: DemonitorOptions): boolean {
   if (!(ref instanceof Ref)) throw new BadArgError('demonitor', 'ref', `expected a ref, got ${describe(ref)}`);
   const me = actor();
   const target = me.monitors?.get(ref);
-  if (target !== undefined) removeMonitor(me, target, ref);
+  if (target !== undefined) {
+    removeMonitor(me, target, ref);
+    target.remote?.demonitor(target as ExternalProc, me.pid, ref);
+  }
   if (ref.aliasOf === me.pid) endMonitorAlias(ref);
   if (opts?.flush === true) {
     me.mailbox?.removeWhere((m) => Array.isArray(m) && m.length === 5 && m[0] === 'DOWN' && m[1] === ref);
