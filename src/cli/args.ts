@@ -22,6 +22,9 @@ export const USAGE = `usage: beamish [options] ws://host:port/path
   -s, --subprotocol name       offer a subprotocol (repeatable; ws:// only)
       --ca file                trust this CA certificate (PEM) for wss:// and https://
       --js                     print messages in JS notation instead of Erlang's
+      --trace                  print, on stderr, what the Gun connection process
+                               does: every message it receives and sends, as
+                               Erlang's dbg prints them
   -h, --help                   show this help
       --version                print beamish's version
 
@@ -61,6 +64,8 @@ export interface Connect {
   /** The file named by `--ca`, read by the caller. */
   readonly caFile: string | undefined;
   readonly js: boolean;
+  /** `--trace`: trace the connection process (send, receive, procs) to stderr. */
+  readonly trace: boolean;
 }
 
 /** What the command line asks for. */
@@ -70,6 +75,7 @@ const common = {
   header: { type: 'string', short: 'H', multiple: true },
   ca: { type: 'string' },
   js: { type: 'boolean' },
+  trace: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -98,6 +104,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const protocols: string[] = [];
   let caFile: string | undefined;
   let js = false;
+  let trace = false;
   let target: string | undefined;
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;
@@ -113,7 +120,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
       if (value !== undefined) throw new UsageError(`${rawName} takes no value`);
       if (name === 'help') return { kind: 'help' };
       if (name === 'version') return { kind: 'version' };
-      js = true;
+      if (name === 'trace') trace = true;
+      else js = true;
       continue;
     }
     if (value === undefined) throw new UsageError(`${rawName} needs a value`);
@@ -132,7 +140,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (mode === 'shell') return { kind: 'shell' };
   if (target === undefined) throw new UsageError('missing the URL to connect to');
   const url = urlFor(mode, target);
-  return { kind: 'connect', mode, url, headers: takeCredentials(url, headers), protocols, caFile, js };
+  return { kind: 'connect', mode, url, headers: takeCredentials(url, headers), protocols, caFile, js, trace };
 }
 
 /** `'name: value'` → `['name', 'value']`, both trimmed. */

@@ -6,6 +6,7 @@ import * as gun from '../gun/index.js';
 import { _, monitor, type Ref, receive } from '../runtime/index.js';
 import type { Connect } from './args.js';
 import { cannotConnect, fail, printer } from './output.js';
+import { traceConnection } from './trace.js';
 import { endpoint } from './url.js';
 
 /**
@@ -15,9 +16,9 @@ import { endpoint } from './url.js';
  *
  * @example
  * await get({ kind: 'connect', mode: 'get', url: new URL('http://127.0.0.1:8080/'),
- *   headers: [], protocols: [], caFile: undefined, js: false }, undefined);
+ *   headers: [], protocols: [], caFile: undefined, js: false, trace: false }, undefined);
  */
-export async function get({ url, headers, js }: Connect, ca: Buffer | undefined): Promise<never> {
+export async function get({ url, headers, js, trace }: Connect, ca: Buffer | undefined): Promise<never> {
   const { host, port, tls } = endpoint(url);
   const print = printer(js);
   let conn: gun.ConnPid;
@@ -29,6 +30,7 @@ export async function get({ url, headers, js }: Connect, ca: Buffer | undefined)
       retry: 0,
       tlsOpts: ca === undefined ? {} : { ca },
     });
+    if (trace) traceConnection(conn);
     ref = gun.get(conn, `${url.pathname}${url.search}`, headers);
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err), 2);

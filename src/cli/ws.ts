@@ -9,6 +9,7 @@ import * as gun from '../gun/index.js';
 import { _, monitor, receive, self, send } from '../runtime/index.js';
 import type { Connect } from './args.js';
 import { cannotConnect, fail, printer } from './output.js';
+import { traceConnection } from './trace.js';
 import { endpoint } from './url.js';
 
 /**
@@ -18,15 +19,16 @@ import { endpoint } from './url.js';
  *
  * @example
  * await ws({ kind: 'connect', mode: 'ws', url: new URL('ws://127.0.0.1:8080/echo'),
- *   headers: [], protocols: ['mychat'], caFile: undefined, js: false }, undefined);
+ *   headers: [], protocols: ['mychat'], caFile: undefined, js: false, trace: false }, undefined);
  */
-export async function ws({ url, headers, protocols, js }: Connect, ca: Buffer | undefined): Promise<never> {
+export async function ws({ url, headers, protocols, js, trace }: Connect, ca: Buffer | undefined): Promise<never> {
   const { host, port, tls } = endpoint(url);
   const print = printer(js);
 
   let conn: gun.ConnPid;
   try {
     conn = gun.open(host, port, { transport: tls ? 'tls' : 'tcp', retry: 0, tlsOpts: ca === undefined ? {} : { ca } });
+    if (trace) traceConnection(conn);
     gun.wsUpgrade(conn, `${url.pathname}${url.search}`, headers, { protocols, keepalive: 30_000 });
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err), 2);

@@ -50,6 +50,27 @@ describe('the beamish command (wscat-like)', () => {
     assert.equal(req?.headers['sec-websocket-protocol'], 'mychat');
   });
 
+  it("--trace prints what the connection process does on stderr, as dbg does; stdout keeps the owner's messages", async () => {
+    const r = await beamish(['--trace', `ws://127.0.0.1:${server.port}/echo`], 'traced\n');
+    assert.equal(r.code, 0, r.stderr);
+    const owner = /\{gun_ws_upgrade,(<0\.\d+\.0>),ok\}/.exec(r.stdout);
+    assert.ok(owner, r.stdout);
+    const conn = owner[1] as string;
+    const trace = r.stderr.split('\n');
+    const at = (re: RegExp) => {
+      const i = trace.findIndex((l) => re.test(l));
+      assert.ok(i >= 0, `no line matching ${re} in:\n${r.stderr}`);
+      return i;
+    };
+    const esc = conn.replace(/[.<>]/g, '\\$&');
+    // The owner's ws_send reaches the connection, which sends the owner the upgrade and the echo.
+    const upgrade = at(new RegExp(`^\\(${esc}\\) <0\\.\\d+\\.0> ! \\{gun_ws_upgrade,${esc},ok\\}$`));
+    const sent = at(new RegExp(`^\\(${esc}\\) << \\{'\\$gun_call',#\\{kind => ws_send,.*<<"traced">>`));
+    const echo = at(new RegExp(`^\\(${esc}\\) <0\\.\\d+\\.0> ! \\{gun_ws,${esc},\\{text,traced\\}\\}$`));
+    assert.ok(upgrade < sent && sent < echo, r.stderr);
+    assert.doesNotMatch(r.stdout, /^\(/m, 'no trace line on stdout');
+  });
+
   it('--js prints JS notation', async () => {
     const r = await beamish(['--js', `ws://127.0.0.1:${server.port}/echo`], 'x\n');
     assert.match(r.stdout, /\[ 'gun_ws', <0\.\d+\.0>, \[ 'text', 'x' \] \]/);
