@@ -33,13 +33,23 @@
  * - Integer tags are those `term_to_binary` picks: SMALL_INTEGER_EXT for
  *   0..255, INTEGER_EXT for 32-bit values, SMALL_BIG_EXT then LARGE_BIG_EXT.
  *   An integral JS number past 2^53 encodes as the exact integer it holds (and
- *   decodes as a bigint).
+ *   decodes as a bigint); the JS number `-0` is the integer 0 (the float -0.0
+ *   is `new ErlangFloat(-0)`). Integers beyond Erlang's largest
+ *   (MAX_BIG_BYTES) are refused both ways.
+ * - Pids, ports and references are written as OTP 25 writes them:
+ *   NEW_PID_EXT, NEW_PORT_EXT up to 28-bit ids and V4_PORT_EXT beyond,
+ *   NEWER_REFERENCE_EXT of 1 to 5 words (a reference of no words is refused:
+ *   OTP 25 can crash reading one). Pids inside a fun are part of its bytes,
+ *   and not given to `decodePid`.
  * - Maps of up to 32 keys are written with their keys sorted in Erlang's term
  *   order, as Erlang keeps them; larger maps in the Map's own order, so a map
  *   decoded from Erlang (which writes its hash order) re-encodes identically.
  *   A Map whose keys are distinct JS values but the same term (`1` and `1n`,
- *   `'true'` and `true`, two equal arrays) is refused, as Erlang refuses it.
+ *   `'true'` and `true`, two equal arrays, `0.0` and `-0.0` as OTP 25 has it)
+ *   is refused, as Erlang refuses it.
  * - A LIST_EXT whose tail is a list decodes as the one longer list it is in Erlang.
+ * - Terms after a distribution header have no version byte: `encodeTermBody`
+ *   and `decodeTermBodyAt` (with `atomCacheRef` for its ATOM_CACHE_REFs).
  * - Compressed terms (tag 80) are decoded within `maxSize` (64 MiB by default)
  *   and written with the `compressed` option, only when smaller, as Erlang does.
  * - Decoding refuses, with EtfDecodeError and the offset: truncated bytes,
