@@ -28,7 +28,7 @@
  *       receive
  *           {gun_ws, ConnPid, StreamRef, {text, Text}} ->
  *               io:format("echo: ~s~n", [Text]),
- *               if Round =:= 2 -> gun:ws_send(ConnPid, StreamRef, close); true -> ok end,
+ *               if Round =:= 2 -> gun:ws_send(ConnPid, StreamRef, {close, 1000, <<"bye">>}); true -> ok end,
  *               loop(ConnPid, StreamRef, Round);
  *           {gun_ws, ConnPid, StreamRef, Frame} ->
  *               io:format("frame: ~p~n", [Frame]),
@@ -48,7 +48,9 @@
  * A local WebSocket echo server (node:http and ws, 127.0.0.1, a free port)
  * drops the TCP connection right after echoing "hello 1", as a network
  * loss would; the loop sees gun_down, waits for gun_up, upgrades again,
- * and ends with a close frame of its own.
+ * and ends with a close frame of its own, which the server answers with the
+ * same code and reason. Frames print as Erlang's `~p` prints them
+ * (gun.formatFrame: `{close,1000,<<"bye">>}`, the reason a binary).
  *
  * Run: npx tsx examples/porting/ws-reconnect.ts
  */
@@ -56,7 +58,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { WebSocketServer } from 'ws';
 import * as gun from '../../src/gun/index.js';
-import { _, exit, formatTerm, monitor, on, receive } from '../../src/runtime/index.js';
+import { _, anyString, exit, formatTerm, monitor, on, receive } from '../../src/runtime/index.js';
 
 const server = http.createServer((_req, res) => res.writeHead(426).end());
 const wss = new WebSocketServer({ server, path: '/echo' });
@@ -92,11 +94,13 @@ async function wsClient(pid: gun.ConnPid): Promise<void> {
     let down = false;
     while (!down) {
       await receive([
-        on(['gun_ws', pid, ref, ['text', _]], ([, , , [, text]]) => {
+        on(['gun_ws', pid, ref, ['text', anyString]], ([, , , [, text]]) => {
           console.log(`echo: ${text}`);
-          if (round === 2) gun.wsSend(pid, ref, 'close');
+          if (round === 2) gun.wsSend(pid, ref, ['close', 1000, 'bye']);
         }),
-        on(['gun_ws', pid, ref, _], ([, , , frame]) => console.log(`frame: ${formatTerm(frame)}`)),
+        // formatFrame, not formatTerm: the close reason is a binary in Gun,
+        // and formatTerm would print the text 'bye' as the atom bye.
+        on(['gun_ws', pid, ref, gun.anyFrame], ([, , , frame]) => console.log(`frame: ${gun.formatFrame(frame)}`)),
         on(['gun_down', pid, 'ws', _, [ref]], ([, , , reason]) => {
           console.log(`down: ${formatTerm(reason)}`);
           down = true;

@@ -12,6 +12,17 @@ async function tsx(file: string): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: 30_000 });
 }
 
+/**
+ * The examples print frames one way, as Gun's Erlang does: a text payload or
+ * a close reason is always a binary. A frame printed by formatTerm instead
+ * shows a payload that reads as an atom bare (`{text,first}`,
+ * `{close,1000,bye}`), beside `{text,<<"after reconnecting">>}`.
+ */
+function assertFramesAsGunPrintsThem(output: string): void {
+  const bare = output.match(/\{(?:text|binary|ping|pong),(?!<<)[^}]*\}|\{close,\d+,(?!<<)[^}]*\}/g);
+  assert.equal(bare, null, `frames printed with a bare payload:\n${output}`);
+}
+
 describe('the demo and the examples', () => {
   it('npm start: the demo prints every message the owner receives, in both notations, and exits 0', async () => {
     const { stdout } = await tsx('examples/demo.ts');
@@ -38,13 +49,15 @@ describe('the demo and the examples', () => {
 
   it('the seed snippets run as they read', async () => {
     assert.match((await tsx('examples/seed/1-http-upgrade.ts')).stdout, /upgraded <0\.\d+\.0>\nupgraded <0\.\d+\.0>/);
-    assert.match(
-      (await tsx('examples/seed/2-sending-data.ts')).stdout,
-      /\{gun_ws,<0\.2\.0>,\{binary,<<1,2,3>>\}\}\n\{gun_ws,<0\.2\.0>,close\}/,
-    );
+    const second = await tsx('examples/seed/2-sending-data.ts');
+    assert.match(second.stdout, /\{gun_ws,<0\.2\.0>,\{binary,<<1,2,3>>\}\}\n\{gun_ws,<0\.2\.0>,close\}/);
+    assert.match(second.stdout, /^\{gun_ws,<0\.2\.0>,\{text,<<"Hello!">>\}\}$/m);
     const third = await tsx('examples/seed/3-receiving-data.ts');
-    assert.match(third.stdout, /upgraded again/);
-    assert.match(third.stderr, /Oops! \{closed,/);
+    // Both echoes print as Gun's binaries, the one that reads as an atom too.
+    assert.match(third.stdout, /^<0\.\d+\.0> got \{text,<<"first">>\}$/m);
+    assert.match(third.stdout, /upgraded again\n<0\.\d+\.0> got \{text,<<"after reconnecting">>\}/);
+    assert.match(third.stderr, /Oops! \{closed,<<"The connection was lost\.">>\}/);
+    for (const out of [second.stdout, third.stdout]) assertFramesAsGunPrintsThem(out);
   });
 
   it('the porting examples (docs/porting.md) run to the end and exit by themselves', async () => {
@@ -68,7 +81,8 @@ describe('the demo and the examples', () => {
         'echo: hello 1',
         'down: closed',
         'echo: hello 2',
-        'frame: close',
+        // The server's answer to the client's close, printed by gun.formatFrame.
+        'frame: {close,1000,<<"bye">>}',
         'down: normal',
         'connection down: shutdown',
         '',
