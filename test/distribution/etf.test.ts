@@ -674,6 +674,14 @@ describe('ETF codec options and framing', () => {
         'Map',
       ],
       [new Map<unknown, unknown>(range(40, (i) => [[i % 39], i] as const)), '$', 'Map'],
+      [
+        new Map([
+          [new ErlangFloat(0), 'a'],
+          [new ErlangFloat(-0), 'b'],
+        ]),
+        '$',
+        'Map',
+      ],
       [new Map<unknown, unknown>([[new Pid(undefined), 1]]), '$.keys(<Pid>)', 'Pid'],
       [
         new Map<unknown, unknown>([

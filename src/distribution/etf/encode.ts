@@ -405,9 +405,33 @@ function isByte(x: unknown): boolean {
  */
 export function encodeTermBody(term: unknown, options: EncodeOptions = {}): Buffer {
   checkOptions('encodeTermBody', options);
-  const w = new ByteWriter();
-  new Encoder(w, options).encode(term);
-  return w.result();
+  return withWriter((w) => {
+    new Encoder(w, options).encode(term);
+    return w.copy();
+  });
+}
+
+/** The writer terms are encoded into, reused; busy while an encoding runs. */
+let shared: ByteWriter | undefined;
+let sharedBusy = false;
+/** A writer grown past this is dropped after use: one huge term should not pin its memory. */
+const SHARED_WRITER_MAX = 1024 * 1024;
+
+/**
+ * Runs `f` with the shared writer, emptied; or with a new one when the shared
+ * one is busy (an `encodeOther` hook that encodes a term itself).
+ */
+function withWriter<T>(f: (w: ByteWriter) => T): T {
+  if (sharedBusy) return f(new ByteWriter());
+  sharedBusy = true;
+  const w = shared ?? new ByteWriter(4096);
+  w.reset();
+  try {
+    return f(w);
+  } finally {
+    shared = w.capacity > SHARED_WRITER_MAX ? undefined : w;
+    sharedBusy = false;
+  }
 }
 
 /**
@@ -424,10 +448,11 @@ export function encodeTermBody(term: unknown, options: EncodeOptions = {}): Buff
  */
 export function encodeTerm(term: unknown, options: EncodeOptions = {}): Buffer {
   checkOptions('encodeTerm', options);
-  const w = new ByteWriter();
-  w.u8(VERSION);
-  new Encoder(w, options).encode(term);
-  const plain = w.result();
+  const plain = withWriter((w) => {
+    w.u8(VERSION);
+    new Encoder(w, options).encode(term);
+    return w.copy();
+  });
   const level = options.compressed === true ? 6 : options.compressed === false ? 0 : (options.compressed ?? 0);
   if (level === 0) return plain;
   // As erts does: compress into at most (size - 5) bytes, else stay uncompressed.

@@ -36,7 +36,7 @@ function checkNode(fn: string, node: unknown): void {
  * @example
  * encodeTerm(new ErlangFloat(1)); // 1.0, not 1
  * decodeTerm(encodeTerm(new ErlangFloat(1))); // ErlangFloat { value: 1 }
- * new ErlangFloat(2) * 3; // 6: valueOf gives the number
+ * Number(new ErlangFloat(2)) * 3; // 6: valueOf gives the number
  */
 export class ErlangFloat {
   /** The float's value; always finite, as Erlang floats are. */

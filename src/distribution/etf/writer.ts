@@ -1,14 +1,14 @@
 /**
  * A growable byte buffer for the encoder: big-endian writes, doubling its
  * storage as needed, so encoding a term costs one pass and about log2(size)
- * copies. Storage is zero-filled (`Buffer.alloc`): the result is a view of it,
- * and a view's `.buffer` must not show another request's leftover bytes.
+ * copies. The encoder reuses one writer (see `reset`) and copies out each
+ * result, so a small term costs one small pooled allocation.
  *
  * @example
  * const w = new ByteWriter();
  * w.u8(131);
  * w.u32(7);
- * w.result(); // <Buffer 83 00 00 00 07>
+ * w.copy(); // <Buffer 83 00 00 00 07>
  */
 export class ByteWriter {
   private buf: Buffer;
@@ -80,8 +80,20 @@ export class ByteWriter {
     this.length += this.buf.write(s, this.length, byteLength, 'utf8');
   }
 
-  /** The bytes written so far (a view of the storage, not a copy). */
-  result(): Buffer {
-    return this.buf.subarray(0, this.length);
+  /** The storage's size: a reused writer that grew large can be let go. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** Forgets what was written, keeping the storage. */
+  reset(): void {
+    this.length = 0;
+  }
+
+  /** A copy of the bytes written so far, of their exact length. */
+  copy(): Buffer {
+    const out = Buffer.allocUnsafe(this.length);
+    this.buf.copy(out, 0, 0, this.length);
+    return out;
   }
 }
