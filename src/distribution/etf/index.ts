@@ -52,6 +52,8 @@
  *   and `decodeTermBodyAt` (with `atomCacheRef` for its ATOM_CACHE_REFs).
  * - Compressed terms (tag 80) are decoded within `maxSize` (64 MiB by default)
  *   and written with the `compressed` option, only when smaller, as Erlang does.
+ *   The zlib stream itself can differ from Erlang's (Node has its own zlib);
+ *   Erlang reads it as the same term.
  * - Decoding refuses, with EtfDecodeError and the offset: truncated bytes,
  *   unknown tags, lengths beyond the bytes left (before allocating), nesting
  *   past `maxDepth` (10,000 by default; read with an explicit stack), bytes
