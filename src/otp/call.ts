@@ -35,7 +35,10 @@ declare const replyType: unique symbol;
  * it to `reply(from, value)` to answer later (a deferred reply). `R` is the
  * reply type the caller expects.
  */
-export type From<R = unknown> = readonly [pid: Pid, tag: Ref] & { readonly [replyType]?: R };
+export type From<R = unknown> = readonly [pid: Pid, tag: Ref] & {
+  /** Exists only in the type system: the reply type, never set at run time. */
+  readonly [replyType]?: R;
+};
 
 /** A server: its pid, or the name it is registered under. */
 export type ServerRef = Pid | string;
@@ -44,6 +47,11 @@ export type ServerRef = Pid | string;
  * Answers a call: `reply(from, value)`, as `gen_server:reply/2`. For a
  * server that answers later, from another callback or another process;
  * a reply to a caller that gave up (timed out, died) is dropped.
+ *
+ * ```ts
+ * // handleCall kept `from` and returned ['noreply', state]; answer it now:
+ * reply(from, 42); // gen_server:reply(From, 42)
+ * ```
  */
 export function reply<R>(from: From<R>, value: R): void {
   send(from[1], [from[1], value]);

@@ -13,16 +13,29 @@ import { ErlangList, ProcessExit } from '../runtime/index.js';
  * reason the server crashed with), and `reason` the whole exit reason,
  * `[why, [module, 'call', ErlangList [server, request, timeoutMs]]]`, as
  * `{Reason, {gen_server, call, [Server, Request, Timeout]}}` in Erlang.
+ *
+ * ```ts
+ * try {
+ *   await GenServer.call('nobody', ['get']);
+ * } catch (e) {
+ *   if (e instanceof CallError && e.why === 'noproc') console.log('not running');
+ *   else throw e; // uncaught: the caller exits, as in Erlang
+ * }
+ * ```
  */
 export class CallError extends ProcessExit {
+  /** `'CallError'`, for stack traces and logs. */
   override readonly name = 'CallError';
   constructor(
     /** Why there was no reply: `'noproc'`, `'timeout'`, `'calling_self'`, or the server's exit reason. */
     readonly why: unknown,
     /** Which behaviour's call: `'gen_server'`, `'gen_statem'`, `'sys'`, `'supervisor'`. */
     readonly module: string,
+    /** The server called: the pid or name given to `call`. */
     readonly server: unknown,
+    /** The request that got no reply (`['stop', reason]` for a failed `stop`). */
     readonly request: unknown,
+    /** The call's timeout, in ms (Infinity when there was none). */
     readonly timeoutMs: number,
   ) {
     super(
@@ -38,8 +51,19 @@ export class CallError extends ProcessExit {
  * for a name that is taken, `'timeout'`, or the crash reason of an `init`
  * that threw. `'ignore'` when `init` returned `'ignore'` (a supervisor
  * takes that as "nothing to start").
+ *
+ * ```ts
+ * try {
+ *   await GenServer.start(counter, 0, { name: 'counter' });
+ * } catch (e) {
+ *   if (e instanceof StartError && Array.isArray(e.reason) && e.reason[0] === 'already_started') {
+ *     // Erlang: {error, {already_started, Pid}}
+ *   }
+ * }
+ * ```
  */
 export class StartError extends ProcessExit {
+  /** `'StartError'`, for stack traces and logs. */
   override readonly name = 'StartError';
   constructor(reason: unknown) {
     super(reason, `start failed: ${describeWhy(reason)}`);

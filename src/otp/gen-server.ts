@@ -6,30 +6,6 @@ import { type Starter, type StartOptions, startProcess } from './start.js';
 import { handleSystem, isSystem, type Statistics, stopProcess } from './sys.js';
 
 /**
- * GenServer: a process that keeps a state and answers requests, as OTP's
- * `gen_server` and Elixir's `GenServer`.
- *
- * You write the callbacks; the behaviour runs the receive loop: calls
- * (`call`, a request that waits for its reply), casts (`cast`, fire and
- * forget) and every other message (`handleInfo`), timeouts, system messages
- * (`getState`, `statistics`, `stop`), and the order in which a stopping
- * server runs `terminate`. Each callback returns what happens next as a
- * tuple, as in Erlang: `['reply', reply, state]`, `['noreply', state]`,
- * `['stop', reason, state]`.
- *
- * ```ts
- * type Calls = readonly [['get'], number] | readonly [['add', number], number];
- * const counter: GenServer<number, Calls> = {
- *   init: (start: number) => ['ok', start],
- *   handleCall: (req, _from, n) => (req[0] === 'get' ? ['reply', n, n] : ['reply', n + req[1], n + req[1]]),
- * };
- * const pid = await GenServer.start(counter, 0);
- * await GenServer.call(pid, ['add', 2]); // 2, typed as number
- * await GenServer.stop(pid);
- * ```
- */
-
-/**
  * What to do after a callback, beside the new state, as the last element
  * of OTP's result tuples:
  * - a number: if no message arrives within that many ms, `handleInfo`
@@ -80,16 +56,51 @@ declare const serverTypes: unique symbol;
  * is not a ServerPid (calls to it are unchecked and yield `unknown`).
  */
 export type ServerPid<Calls extends CallSpec = CallSpec, Cast = unknown> = Pid & {
-  readonly [serverTypes]: { readonly calls: Calls; readonly cast: Cast };
+  /** Exists only in the type system: no pid has this property at run time. */
+  readonly [serverTypes]: {
+    /** The `[request, reply]` pairs the server answers. */
+    readonly calls: Calls;
+    /** The casts it takes. */
+    readonly cast: Cast;
+  };
 };
 
 /** A pid or name with no server types: calls to it are not checked (a ServerPid is not one). */
-export type UntypedServerRef = ServerRef & { readonly [serverTypes]?: never };
+export type UntypedServerRef = ServerRef & {
+  /** Exists only in the type system: absent here, which is what tells a ServerPid apart. */
+  readonly [serverTypes]?: never;
+};
 
 /**
- * The callbacks. Only `init` is required; a server that gets a call
- * without `handleCall` (or a cast without `handleCast`) crashes, as in
+ * A GenServer's callbacks: a process that keeps a state and answers
+ * requests, as OTP's `gen_server` and Elixir's `GenServer` (the functions
+ * that start and call one are the namespace of the same name).
+ *
+ * You write the callbacks; the behaviour runs the receive loop: calls
+ * (`call`, a request that waits for its reply), casts (`cast`, fire and
+ * forget) and every other message (`handleInfo`), timeouts, system messages
+ * (`getState`, `statistics`, `stop`), and the order in which a stopping
+ * server runs `terminate`. Each callback returns what happens next as a
+ * tuple, as in Erlang: `['reply', reply, state]`, `['noreply', state]`,
+ * `['stop', reason, state]`. Only `init` is required; a server that gets a
+ * call without `handleCall` (or a cast without `handleCast`) crashes, as in
  * Erlang; a message without `handleInfo` is dropped with a warning.
+ *
+ * `S` is the state's type, `Calls` the `[request, reply]` pairs it answers,
+ * `Cast` its casts, `Info` its other messages, `Args` what `init` takes.
+ *
+ * ```ts
+ * type Calls = readonly [['get'], number] | readonly [['add', number], number];
+ * // State number, these Calls, the cast 'reset', any Info, init's argument a number
+ * const counter: GenServer<number, Calls, 'reset', unknown, number> = {
+ *   init: (start) => ['ok', start],
+ *   handleCall: (req, _from, n) => (req[0] === 'get' ? ['reply', n, n] : ['reply', n + req[1], n + req[1]]),
+ *   handleCast: (_reset, _n) => ['noreply', 0],
+ * };
+ * const pid = await GenServer.start(counter, 0);
+ * await GenServer.call(pid, ['add', 2]); // 2, typed as number
+ * await GenServer.stop(pid);
+ * ```
  */
 export interface GenServer<S, Calls extends CallSpec = CallSpec, Cast = never, Info = unknown, Args = void> {
   /** A name for logs and traces (Erlang's module name). */
@@ -98,9 +109,11 @@ export interface GenServer<S, Calls extends CallSpec = CallSpec, Cast = never, I
   init(args: Args): Awaitable<InitResult<S>>;
   /** A call: reply now (`['reply', r, s]`), later with `reply(from, r)` (`['noreply', s]`), or stop. */
   handleCall?(request: Calls[0], from: From<Calls[1]>, state: S): Awaitable<CallResult<S, Calls[1]>>;
+  /** A cast (`GenServer.cast`): no reply; go on with a new state, or stop. */
   handleCast?(request: Cast, state: S): Awaitable<NoReplyResult<S>>;
   /** Any other message: monitors' DOWNs, trapped EXITs, timers, `'timeout'` after an Action timeout. */
   handleInfo?(message: Info | 'timeout', state: S): Awaitable<NoReplyResult<S>>;
+  /** Runs at once after a callback that returned the action `['continue', cont]`, before any message (OTP 21's `handle_continue`). */
   handleContinue?(cont: unknown, state: S): Awaitable<NoReplyResult<S>>;
   /**
    * Runs when the server stops: a `'stop'` result, a callback that threw,
@@ -388,12 +401,8 @@ async function starting<S, Calls extends CallSpec, Cast, Info, Args>(
   return startProcess(fn, body, link, opts) as Promise<ServerPid<Calls, Cast>>;
 }
 
-/**
- * Starts a server, not linked to the caller (`gen_server:start/3,4`).
- * Resolves with its pid once `init` has returned `['ok', state]`; rejects
- * with StartError (its `reason`: what init stopped with, `'ignore'`,
- * `['already_started', pid]`, `'timeout'`, or init's crash reason).
- */
+// The doc comments of these functions are on the `GenServer` object at the end
+// of this file, where TypeDoc (its `@namespace`) and editors read them.
 function start<S, Calls extends CallSpec, Cast, Info, Args>(
   server: GenServer<S, Calls, Cast, Info, Args>,
   args: Args,
@@ -402,11 +411,6 @@ function start<S, Calls extends CallSpec, Cast, Info, Args>(
   return starting('GenServer.start', server, args, false, opts);
 }
 
-/**
- * Starts a server linked to the caller (`gen_server:start_link/3,4`): what a
- * supervisor's child start function calls. A server started so that traps
- * exits stops (running terminate) when its parent exits.
- */
 function startLink<S, Calls extends CallSpec, Cast, Info, Args>(
   server: GenServer<S, Calls, Cast, Info, Args>,
   args: Args,
@@ -415,13 +419,6 @@ function startLink<S, Calls extends CallSpec, Cast, Info, Args>(
   return starting('GenServer.startLink', server, args, true, opts);
 }
 
-/**
- * Calls a server and waits for its reply (`gen_server:call/2,3`; default
- * timeout 5000 ms, as OTP's). Throws CallError: `why` is `'noproc'` (dead
- * server, or a name nothing holds), `'timeout'`, `'calling_self'`, or the
- * reason the server died with during the call. A reply that comes after
- * the timeout is dropped, never left in the caller's mailbox.
- */
 function call<Calls extends CallSpec, const Q extends Readonly<Calls[0]>>(
   server: ServerPid<Calls, unknown>,
   request: Q,
@@ -432,20 +429,110 @@ function call(server: ServerRef, request: unknown, timeoutMs = 5000): Promise<un
   return genCall('gen_server', 'GenServer.call', server, '$gen_call', request, timeoutMs);
 }
 
-/** Sends a cast and returns at once (`gen_server:cast/2`); never fails. */
 function cast<Cast>(server: ServerPid<CallSpec, Cast>, request: NoInfer<Cast>): void;
 function cast(server: UntypedServerRef, request: unknown): void;
 function cast(server: ServerRef, request: unknown): void {
   genCast('GenServer.cast', server, request);
 }
 
-/**
- * Stops a server with `reason` (default `'normal'`) and waits until it has
- * run terminate and exited (`gen_server:stop/3`; default timeout Infinity).
- */
 function stop(server: ServerRef, reason: unknown = 'normal', timeoutMs = Infinity): Promise<void> {
   return stopProcess('gen_server', 'GenServer.stop', server, reason, timeoutMs);
 }
 
-/** The GenServer functions: `GenServer.start`, `.startLink`, `.call`, `.cast`, `.reply`, `.stop`. */
-export const GenServer = { start, startLink, call, cast, reply, stop } as const;
+/**
+ * The GenServer functions: `GenServer.start`, `.startLink`, `.call`,
+ * `.cast`, `.reply`, `.stop` (Erlang's `gen_server:start/3`, ...). The
+ * callbacks a server is made of are the interface of the same name.
+ *
+ * ```ts
+ * const pid = await GenServer.start(counter, 0);
+ * await GenServer.call(pid, ['add', 2]); // 2
+ * GenServer.cast(pid, 'reset');
+ * await GenServer.stop(pid);
+ * ```
+ *
+ * @namespace
+ */
+export const GenServer = {
+  /**
+   * Starts a server, not linked to the caller (`gen_server:start/3,4`).
+   * Resolves with its pid once `init` has returned `['ok', state]`; rejects
+   * with StartError (its `reason`: what init stopped with, `'ignore'`,
+   * `['already_started', pid]`, `'timeout'`, or init's crash reason).
+   *
+   * ```ts
+   * const pid = await GenServer.start(counter, 0, { name: 'counter' });
+   * // Erlang: {ok, Pid} = gen_server:start({local, counter}, counter, 0, []).
+   * ```
+   *
+   * @function
+   */
+  start,
+  /**
+   * Starts a server linked to the caller (`gen_server:start_link/3,4`): what a
+   * supervisor's child start function calls. A server started so that traps
+   * exits stops (running terminate) when its parent exits.
+   *
+   * ```ts
+   * const child: ChildSpec = { id: 'counter', start: () => GenServer.startLink(counter, 0) };
+   * ```
+   *
+   * @function
+   */
+  startLink,
+  /**
+   * Calls a server and waits for its reply (`gen_server:call/2,3`; default
+   * timeout 5000 ms, as OTP's). Throws CallError: `why` is `'noproc'` (dead
+   * server, or a name nothing holds), `'timeout'`, `'calling_self'`, or the
+   * reason the server died with during the call. A reply that comes after
+   * the timeout is dropped, never left in the caller's mailbox.
+   *
+   * ```ts
+   * const n = await GenServer.call(pid, ['add', 2]); // typed from the request: number
+   * const m = await GenServer.call<number>('counter', ['get'], 1000); // by name: unchecked
+   * ```
+   *
+   * @function
+   */
+  call,
+  /**
+   * Sends a cast `['$gen_cast', request]` and returns at once
+   * (`gen_server:cast/2`); never fails, not even for a dead server or a name
+   * nothing holds. The server gets it in `handleCast`.
+   *
+   * ```ts
+   * GenServer.cast(pid, 'reset');
+   * ```
+   *
+   * @function
+   */
+  cast,
+  /**
+   * Answers a call later, from any callback or any process
+   * (`gen_server:reply/2`): `handleCall` keeps `from` and returns
+   * `['noreply', state]`. A reply to a caller that gave up (timed out, died)
+   * is dropped.
+   *
+   * ```ts
+   * // handleCall keeps the caller waiting: ['noreply', { ...state, waiting: [...state.waiting, from] }]
+   * // ... later, from any callback, once the answer is known:
+   * for (const from of state.waiting) GenServer.reply(from, answer);
+   * ```
+   *
+   * @function
+   */
+  reply,
+  /**
+   * Stops a server with `reason` (default `'normal'`) and waits until it has
+   * run terminate and exited (`gen_server:stop/3`; default timeout Infinity).
+   * Throws CallError `'noproc'` if there is no such server.
+   *
+   * ```ts
+   * await GenServer.stop(pid);
+   * await GenServer.stop('counter', 'shutdown', 5000);
+   * ```
+   *
+   * @function
+   */
+  stop,
+} as const;

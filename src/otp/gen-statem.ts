@@ -47,9 +47,7 @@ import { stopProcess } from './sys.js';
  *
  * Where it differs from OTP: no `{abs, true}` timeout option, no
  * `change_callback_module`, and `hibernate` does nothing.
- */
-
-/**
+ *
  * The callbacks of a state machine. `State` is the type of its states (a
  * union of names in `'state_functions'` mode), `Data` its data; `Calls`,
  * `Cast` and `Info` type its calls (`[request, reply]` pairs, as for
@@ -119,18 +117,8 @@ function starting<State, Data, Calls extends CallSpec, Cast, Info, Args>(
   return startProcess(fn, body, link, opts) as Promise<ServerPid<Calls, Cast>>;
 }
 
-/**
- * Starts a state machine, not linked to the caller (`gen_statem:start/3,4`).
- * Resolves with its pid once `init` has returned `['ok', state, data]`
- * (init's actions and the first state enter call run after that); rejects
- * with StartError (its `reason`: what init stopped or failed with,
- * `'ignore'`, `['already_started', pid]`, `'timeout'`,
- * `['bad_return_from_init', x]`, or init's crash reason).
- *
- * ```ts
- * const pid = await GenStatem.start(lock, '123', { name: 'code_lock' });
- * ```
- */
+// The doc comments of these functions are on the `GenStatem` object at the end
+// of this file, where TypeDoc (its `@namespace`) and editors read them.
 function start<State, Data, Calls extends CallSpec, Cast, Info, Args>(
   statem: GenStatem<State, Data, Calls, Cast, Info, Args>,
   args: Args,
@@ -139,15 +127,6 @@ function start<State, Data, Calls extends CallSpec, Cast, Info, Args>(
   return starting('GenStatem.start', statem, args, false, opts);
 }
 
-/**
- * Starts a state machine linked to the caller (`gen_statem:start_link/3,4`):
- * what a supervisor's child start function calls. One started so that
- * traps exits stops (running terminate) when its parent exits.
- *
- * ```ts
- * const pid = await GenStatem.startLink(lock, '123');
- * ```
- */
 function startLink<State, Data, Calls extends CallSpec, Cast, Info, Args>(
   statem: GenStatem<State, Data, Calls, Cast, Info, Args>,
   args: Args,
@@ -156,19 +135,6 @@ function startLink<State, Data, Calls extends CallSpec, Cast, Info, Args>(
   return starting('GenStatem.startLink', statem, args, true, opts);
 }
 
-/**
- * Calls a state machine and waits for its reply (`gen_statem:call/2,3`).
- * The machine gets the event `(['call', from], request)` and answers with a
- * `['reply', from, value]` action, now or in a later state. The default
- * timeout is Infinity, as gen_statem's (gen_server's is 5000). Throws
- * CallError: `why` is `'noproc'`, `'timeout'`, `'calling_self'`, or the
- * reason the machine died with during the call; the error's `reason` is
- * `[why, ['gen_statem', 'call', [server, request, timeoutMs]]]`.
- *
- * ```ts
- * const open: boolean = await GenStatem.call(pid, ['is_open'], 1000);
- * ```
- */
 function call<Calls extends CallSpec, const Q extends Readonly<Calls[0]>>(
   server: ServerPid<Calls, unknown>,
   request: Q,
@@ -179,29 +145,12 @@ function call(server: ServerRef, request: unknown, timeoutMs = Infinity): Promis
   return genCall('gen_statem', 'GenStatem.call', server, '$gen_call', request, timeoutMs);
 }
 
-/**
- * Sends a cast, the event `('cast', request)`, and returns at once
- * (`gen_statem:cast/2`); never fails.
- *
- * ```ts
- * GenStatem.cast(pid, ['button', '1']);
- * ```
- */
 function cast<Cast>(server: ServerPid<CallSpec, Cast>, request: NoInfer<Cast>): void;
 function cast(server: UntypedServerRef, request: unknown): void;
 function cast(server: ServerRef, request: unknown): void {
   genCast('GenStatem.cast', server, request);
 }
 
-/**
- * Stops a state machine with `reason` (default `'normal'`) and waits until
- * it has run terminate and exited (`gen_statem:stop/3`; default timeout
- * Infinity).
- *
- * ```ts
- * await GenStatem.stop(pid);
- * ```
- */
 function stop(server: ServerRef, reason: unknown = 'normal', timeoutMs = Infinity): Promise<void> {
   return stopProcess('gen_statem', 'GenStatem.stop', server, reason, timeoutMs);
 }
@@ -210,5 +159,96 @@ function stop(server: ServerRef, reason: unknown = 'normal', timeoutMs = Infinit
  * The GenStatem functions: `GenStatem.start`, `.startLink`, `.call`, `.cast`,
  * `.reply` (answer a call from anywhere, `gen_statem:reply/2`), `.stop`.
  * `getState(pid)` (from beamish/otp) gives `[state, data]`.
+ *
+ * ```ts
+ * const pid = await GenStatem.start(lock, '123');
+ * GenStatem.cast(pid, ['button', '1']);
+ * await GenStatem.stop(pid);
+ * ```
+ *
+ * @namespace
  */
-export const GenStatem = { start, startLink, call, cast, reply, stop } as const;
+export const GenStatem = {
+  /**
+   * Starts a state machine, not linked to the caller (`gen_statem:start/3,4`).
+   * Resolves with its pid once `init` has returned `['ok', state, data]`
+   * (init's actions and the first state enter call run after that); rejects
+   * with StartError (its `reason`: what init stopped or failed with,
+   * `'ignore'`, `['already_started', pid]`, `'timeout'`,
+   * `['bad_return_from_init', x]`, or init's crash reason).
+   *
+   * ```ts
+   * const pid = await GenStatem.start(lock, '123', { name: 'code_lock' });
+   * ```
+   *
+   * @function
+   */
+  start,
+  /**
+   * Starts a state machine linked to the caller (`gen_statem:start_link/3,4`):
+   * what a supervisor's child start function calls. One started so that
+   * traps exits stops (running terminate) when its parent exits.
+   *
+   * ```ts
+   * const pid = await GenStatem.startLink(lock, '123');
+   * ```
+   *
+   * @function
+   */
+  startLink,
+  /**
+   * Calls a state machine and waits for its reply (`gen_statem:call/2,3`).
+   * The machine gets the event `(['call', from], request)` and answers with a
+   * `['reply', from, value]` action, now or in a later state. The default
+   * timeout is Infinity, as gen_statem's (gen_server's is 5000). Throws
+   * CallError: `why` is `'noproc'`, `'timeout'`, `'calling_self'`, or the
+   * reason the machine died with during the call; the error's `reason` is
+   * `[why, ['gen_statem', 'call', [server, request, timeoutMs]]]`.
+   *
+   * ```ts
+   * const open = await GenStatem.call(pid, ['is_open'], 1000); // typed from the machine's Calls
+   * const byName = await GenStatem.call<boolean>('code_lock', ['is_open']); // by name: unchecked
+   * ```
+   *
+   * @function
+   */
+  call,
+  /**
+   * Sends a cast, the event `('cast', request)`, and returns at once
+   * (`gen_statem:cast/2`); never fails.
+   *
+   * ```ts
+   * GenStatem.cast(pid, ['button', '1']);
+   * ```
+   *
+   * @function
+   */
+  cast,
+  /**
+   * Answers a call from anywhere, later or from another process
+   * (`gen_statem:reply/2`): the same as a `['reply', from, value]` action.
+   * A reply to a caller that gave up (timed out, died) is dropped.
+   *
+   * ```ts
+   * // a state callback keeps the caller waiting, its `from` in the data:
+   * //   if (typeof type === 'object' && type[0] === 'call') return ['keep_state', { ...data, waiting: type[1] }];
+   * // later, from any callback or any process:
+   * GenStatem.reply(data.waiting, 'open');
+   * ```
+   *
+   * @function
+   */
+  reply,
+  /**
+   * Stops a state machine with `reason` (default `'normal'`) and waits until
+   * it has run terminate and exited (`gen_statem:stop/3`; default timeout
+   * Infinity).
+   *
+   * ```ts
+   * await GenStatem.stop(pid);
+   * ```
+   *
+   * @function
+   */
+  stop,
+} as const;

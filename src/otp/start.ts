@@ -26,6 +26,7 @@ import { StartError } from './errors.js';
  * `init` fails the `start` with its reason.
  */
 
+/** The options of every behaviour's `start` and `startLink`: `gen_server:start/4`'s `{local, Name}` and `{timeout, T}`. */
 export interface StartOptions {
   /** Register the process under this name (before `init` runs, as OTP does). */
   readonly name?: string;

@@ -20,7 +20,9 @@ import { handleSystem, isSystem, type Statistics } from './sys.js';
  */
 /** What a supervisor reports, as OTP's supervisor reports (`errorContext`, `reason`, `offender`). */
 export interface SupervisorReport {
+  /** The supervisor that reports. */
   readonly supervisor: Pid;
+  /** Its registered name (or its module's `name`), if it has one. */
   readonly name: string | undefined;
   /**
    * `'start_error'`: a start function failed; `'child_terminated'`: a child
@@ -30,12 +32,19 @@ export interface SupervisorReport {
    * `'reached_max_restart_intensity'`.
    */
   readonly context: 'start_error' | 'child_terminated' | 'shutdown_error' | 'shutdown';
+  /** The child's exit reason or the start's failure reason (`'reached_max_restart_intensity'` for `'shutdown'`). */
   readonly reason: unknown;
+  /** The child concerned, as OTP's `offender` list. */
   readonly offender: {
+    /** Its id (`undefined` for a simple_one_for_one child). */
     readonly id: string | undefined;
+    /** Its pid, if it had one. */
     readonly pid: Pid | undefined;
+    /** Its restart type. */
     readonly restart: RestartType;
+    /** Its shutdown. */
     readonly shutdown: Shutdown;
+    /** Worker or supervisor. */
     readonly type: ChildType;
   };
 }
@@ -46,7 +55,9 @@ export interface ChildInfo {
   readonly id: string | undefined;
   /** The pid; `'restarting'` while a restart waits to be tried again; `undefined` if not running. */
   readonly pid: Pid | 'restarting' | undefined;
+  /** Worker or supervisor, from its spec. */
   readonly type: ChildType;
+  /** From its spec, if it has them. */
   readonly modules?: readonly string[] | 'dynamic';
 }
 
@@ -58,13 +69,17 @@ export interface ChildCounts {
   readonly active: number;
   /** Child specs (simple_one_for_one: children) of type supervisor, running or not. */
   readonly supervisors: number;
+  /** Child specs (simple_one_for_one: children) of type worker, running or not. */
   readonly workers: number;
 }
 
 /** What `getState` (sys) gives for a supervisor: a snapshot, not the live state. */
 export interface SupervisorState {
+  /** The restart strategy. */
   readonly strategy: Strategy;
+  /** Restarts allowed within `period`. */
   readonly intensity: number;
+  /** The period, in seconds. */
   readonly period: number;
   /** As `whichChildren`. */
   readonly children: readonly ChildInfo[];

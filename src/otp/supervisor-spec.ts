@@ -34,6 +34,11 @@ export type RestartType = 'permanent' | 'transient' | 'temporary';
  */
 export type Shutdown = 'brutal_kill' | 'infinity' | number;
 
+/**
+ * What a child is: `'worker'` (any process) or `'supervisor'` (a supervisor
+ * under this one; its default shutdown is `'infinity'`, so it has all the
+ * time it needs to stop its own children).
+ */
 export type ChildType = 'worker' | 'supervisor';
 
 /** What a start function returns: the new process's pid, or `'ignore'` (nothing to start). */
@@ -54,6 +59,7 @@ export type StartFunction<A extends readonly unknown[] = []> = (...args: A) => S
 export interface ChildSpec<A extends readonly unknown[] = []> {
   /** Names the child in this supervisor; unique among its children. */
   readonly id: string;
+  /** Starts the child, linked to the supervisor: `() => GenServer.startLink(server, args)`. */
   readonly start: StartFunction<A>;
   /** Default `'permanent'`. */
   readonly restart?: RestartType;
@@ -76,12 +82,15 @@ interface Flags {
 export interface StaticSupervisorSpec extends Flags {
   /** Default `'one_for_one'`, as OTP's. */
   readonly strategy?: 'one_for_one' | 'one_for_all' | 'rest_for_one';
+  /** The children, started in this order and stopped in the reverse one. */
   readonly children: readonly ChildSpec[];
 }
 
 /** A simple_one_for_one supervisor: one template, whose start takes `startChild`'s arguments. */
 export interface SimpleSupervisorSpec<A extends readonly unknown[] = readonly never[]> extends Flags {
+  /** Required here: a simple_one_for_one supervisor is told so. */
   readonly strategy: 'simple_one_for_one';
+  /** The template: one spec, whose `start` each `startChild(sup, args)` calls with `args`. */
   readonly children: readonly [ChildSpec<A>];
 }
 
@@ -90,12 +99,17 @@ export type SupervisorSpec = StaticSupervisorSpec | SimpleSupervisorSpec<readonl
 
 /** A child spec with its defaults filled in, as `getChildSpec` returns it. */
 export interface FullChildSpec {
+  /** The child's id, as given. */
   readonly id: string;
+  /** The start function, as given. */
   readonly start: StartFunction<readonly never[]>;
+  /** As given, or `'permanent'`. */
   readonly restart: RestartType;
   /** `'brutal_kill'`, ms, or `'infinity'`. */
   readonly shutdown: Shutdown;
+  /** As given, or `'worker'`. */
   readonly type: ChildType;
+  /** As given; absent if it was not. */
   readonly modules?: readonly string[] | 'dynamic';
 }
 

@@ -25,27 +25,6 @@ import {
 } from './supervisor-spec.js';
 import { stopProcess } from './sys.js';
 
-/**
- * Supervisor: a process that starts child processes, watches them, and
- * restarts them when they end, as OTP's `supervisor`.
- *
- * Children start in the order of the spec and stop in reverse order. A
- * child that ends is restarted as its `restart` type and the `strategy` say;
- * more than `intensity` restarts within `period` seconds and the supervisor
- * gives up: it stops its children and exits `'shutdown'`, so that its own
- * supervisor can try a larger restart. The supervisor traps exits; when its
- * parent (the process that called `startLink`) exits, it stops its children
- * and exits with the same reason.
- *
- * ```ts
- * const sup = await Supervisor.startLink({
- *   strategy: 'one_for_one',
- *   children: [{ id: 'counter', start: () => GenServer.startLink(counter, 0) }],
- * });
- * await Supervisor.whichChildren(sup); // [{ id: 'counter', pid: <0.83.0>, type: 'worker' }]
- * ```
- */
-
 declare const supervisorArgs: unique symbol;
 
 /**
@@ -53,13 +32,19 @@ declare const supervisorArgs: unique symbol;
  * arguments its template's start function takes, so `startChild`'s are
  * checked; for the others, `startChild` takes a child spec.
  */
-export type SupervisorPid<A = unknown> = Pid & { readonly [supervisorArgs]?: A };
+export type SupervisorPid<A = unknown> = Pid & {
+  /** Exists only in the type system: the template's start arguments, never set at run time. */
+  readonly [supervisorArgs]?: A;
+};
 
 /** A supervisor: its pid, or the name it is registered under. */
 export type SupervisorRef = Pid | string;
 
 /** What `startChild` takes for `sup`: the template's arguments, or a child spec. */
-export type ChildArg<S> = S extends { readonly [supervisorArgs]?: infer A }
+export type ChildArg<S> = S extends {
+  /** Exists only in the type system: what `startChild` reads the template's arguments from. */
+  readonly [supervisorArgs]?: infer A;
+}
   ? unknown extends A
     ? ChildSpec | readonly unknown[]
     : [A] extends [typeof STATIC]
@@ -78,9 +63,11 @@ declare const STATIC: unique symbol;
 export interface SupervisorModule<Args, S = SupervisorSpec> {
   /** A name for reports (Erlang's module name). */
   readonly name?: string;
+  /** Runs in the new supervisor process: gives its spec, or `'ignore'` (Erlang's `init/1`). */
   init(args: Args): S | 'ignore' | Promise<S | 'ignore'>;
 }
 
+/** The options of `Supervisor.start` and `startLink`: a name, an init timeout, where reports go. */
 export interface SupervisorOptions extends StartOptions {
   /**
    * Where reports go. Default: stderr, in the shape of OTP's
@@ -95,8 +82,18 @@ export interface SupervisorOptions extends StartOptions {
  * `'restarting'`, `'already_present'`, `['already_started', pid]`,
  * `'simple_one_for_one'`, or `[reason, spec]` for a child that failed to
  * start. A ProcessExit, as CallError and StartError are.
+ *
+ * ```ts
+ * try {
+ *   await Supervisor.restartChild(sup, 'cache');
+ * } catch (e) {
+ *   if (e instanceof SupervisorError && e.reason === 'running') console.log('cache is already running');
+ *   else throw e;
+ * }
+ * ```
  */
 export class SupervisorError extends ProcessExit {
+  /** `'SupervisorError'`, for stack traces and logs. */
   override readonly name = 'SupervisorError';
   constructor(
     /** The function that failed: `'Supervisor.startChild'`, ... */
@@ -155,18 +152,8 @@ function sourceOf(fn: string, specOrModule: unknown, args: unknown): Source {
   return { plan: checkSupervisorSpec(fn, specOrModule) };
 }
 
-/**
- * Starts a supervisor, not linked to the caller. Resolves with its pid once
- * every child has started (in order); rejects with StartError: reason
- * `['shutdown', ['failed_to_start_child', id, reason]]` when a child's start
- * failed (those already started are stopped first, in reverse order),
- * `['already_started', pid]` for a name that is taken, `'ignore'` when
- * `init` returned `'ignore'`. A bad spec throws BadArgError at the call.
- *
- * ```ts
- * const sup = await Supervisor.start({ children: [{ id: 'a', start: () => GenServer.startLink(worker, 'a') }] });
- * ```
- */
+// The doc comments of these functions are on the `Supervisor` object at the end
+// of this file, where TypeDoc (its `@namespace`) and editors read them.
 function start(spec: StaticSupervisorSpec, opts?: SupervisorOptions): Promise<SupervisorPid<typeof STATIC>>;
 function start<A extends readonly unknown[]>(
   spec: SimpleSupervisorSpec<A>,
@@ -186,19 +173,6 @@ function start(specOrModule: unknown, argsOrOpts?: unknown, opts?: SupervisorOpt
   return startWith('Supervisor.start', false, specOrModule, argsOrOpts, opts);
 }
 
-/**
- * Starts a supervisor linked to the caller (`supervisor:start_link/2,3`):
- * how a supervisor is started by its own supervisor, whose child spec then
- * says `type: 'supervisor'`. When the caller exits, the supervisor stops
- * its children and exits with the same reason.
- *
- * ```ts
- * const top = await Supervisor.startLink({
- *   strategy: 'one_for_all',
- *   children: [{ id: 'sub', type: 'supervisor', start: () => Supervisor.startLink(subSpec) }],
- * });
- * ```
- */
 function startLink(spec: StaticSupervisorSpec, opts?: SupervisorOptions): Promise<SupervisorPid<typeof STATIC>>;
 function startLink<A extends readonly unknown[]>(
   spec: SimpleSupervisorSpec<A>,
@@ -252,20 +226,6 @@ function okOrThrow(fn: string, answer: unknown): unknown {
   throw new SupervisorError(fn, Array.isArray(answer) && answer[0] === 'error' ? answer[1] : answer);
 }
 
-/**
- * Adds a child and starts it (`supervisor:start_child/2`); resolves with its
- * pid, or `undefined` when its start said `'ignore'`. For a
- * simple_one_for_one supervisor, pass the arguments for the template's
- * start function; otherwise a child spec (checked here: BadArgError). Throws
- * SupervisorError: `['already_started', pid]`, `'already_present'` (the
- * spec is there, not running: use restartChild), or `[reason, spec]` when
- * the start failed.
- *
- * ```ts
- * const pid = await Supervisor.startChild(sup, { id: 'cache', start: () => GenServer.startLink(cache, {}) });
- * const conn = await Supervisor.startChild(pool, ['127.0.0.1', 8080]); // simple_one_for_one
- * ```
- */
 function startChild<S extends SupervisorRef>(sup: S, child: ChildArg<S>): Promise<Pid | undefined> {
   const fn = 'Supervisor.startChild';
   checkServer(fn, sup);
@@ -273,115 +233,195 @@ function startChild<S extends SupervisorRef>(sup: S, child: ChildArg<S>): Promis
   return answerOf(fn, sup, ['start_child', arg]);
 }
 
-/**
- * Stops a child (`supervisor:terminate_child/2`) as its `shutdown` says.
- * Its spec is kept (restartChild starts it again), unless it is temporary.
- * Pass the id; for a simple_one_for_one supervisor, the child's pid. Throws
- * SupervisorError `'not_found'`, or `'simple_one_for_one'` for an id given
- * to one.
- *
- * ```ts
- * await Supervisor.terminateChild(sup, 'cache');
- * ```
- */
 function terminateChild(sup: SupervisorRef, idOrPid: string | Pid): Promise<void> {
   return answerOf('Supervisor.terminateChild', sup, ['terminate_child', idOrPid]);
 }
 
-/**
- * Starts again a child that is not running (`supervisor:restart_child/2`),
- * say after terminateChild; resolves with its pid (`undefined` if its start
- * said `'ignore'`). Throws SupervisorError `'not_found'`, `'running'`,
- * `'restarting'`, `'simple_one_for_one'`, or the start's failure reason.
- *
- * ```ts
- * const pid = await Supervisor.restartChild(sup, 'cache');
- * ```
- */
 function restartChild(sup: SupervisorRef, id: string): Promise<Pid | undefined> {
   return answerOf('Supervisor.restartChild', sup, ['restart_child', id]);
 }
 
-/**
- * Removes the spec of a child that is not running (`supervisor:delete_child/2`).
- * Throws SupervisorError `'not_found'`, `'running'`, `'restarting'`, or
- * `'simple_one_for_one'`.
- *
- * ```ts
- * await Supervisor.terminateChild(sup, 'cache');
- * await Supervisor.deleteChild(sup, 'cache');
- * ```
- */
 function deleteChild(sup: SupervisorRef, id: string): Promise<void> {
   return answerOf('Supervisor.deleteChild', sup, ['delete_child', id]);
 }
 
-/**
- * A child's spec with its defaults filled in (`supervisor:get_childspec/2`):
- * by id, or by pid for a simple_one_for_one supervisor. Throws
- * SupervisorError `'not_found'`.
- *
- * ```ts
- * (await Supervisor.getChildSpec(sup, 'cache')).shutdown; // 5000
- * ```
- */
 function getChildSpec(sup: SupervisorRef, idOrPid: string | Pid): Promise<FullChildSpec> {
   return answerOf('Supervisor.getChildSpec', sup, ['get_childspec', idOrPid]);
 }
 
-/**
- * The children (`supervisor:which_children/1`), in OTP's order: the
- * newest first, i.e. the reverse of the start order (a child added with
- * startChild comes first). Each with its pid, `'restarting'`, or
- * `undefined` when it is not running.
- *
- * ```ts
- * for (const { id, pid } of await Supervisor.whichChildren(sup)) console.log(id, pid);
- * ```
- */
 function whichChildren(sup: SupervisorRef): Promise<ChildInfo[]> {
   return supervisorCall('Supervisor.whichChildren', sup, 'which_children') as Promise<ChildInfo[]>;
 }
 
-/**
- * How many children, of which kinds (`supervisor:count_children/1`).
- *
- * ```ts
- * const { specs, active } = await Supervisor.countChildren(sup);
- * ```
- */
 function countChildren(sup: SupervisorRef): Promise<ChildCounts> {
   return supervisorCall('Supervisor.countChildren', sup, 'count_children') as Promise<ChildCounts>;
 }
 
-/**
- * Stops a supervisor (`gen_server:stop/3`, what OTP uses for one): it stops
- * its children, newest first, then exits with `reason` (default
- * `'normal'`); resolves once it is gone.
- *
- * ```ts
- * await Supervisor.stop(sup);
- * ```
- */
 function stop(sup: SupervisorRef, reason: unknown = 'normal', timeoutMs = Infinity): Promise<void> {
   return stopProcess('supervisor', 'Supervisor.stop', sup, reason, timeoutMs);
 }
 
 /**
+ * Supervisor: a process that starts child processes, watches them, and
+ * restarts them when they end, as OTP's `supervisor`.
+ *
+ * Children start in the order of the spec and stop in reverse order. A
+ * child that ends is restarted as its `restart` type and the `strategy` say;
+ * more than `intensity` restarts within `period` seconds and the supervisor
+ * gives up: it stops its children and exits `'shutdown'`, so that its own
+ * supervisor can try a larger restart. The supervisor traps exits; when its
+ * parent (the process that called `startLink`) exits, it stops its children
+ * and exits with the same reason.
+ *
+ * ```ts
+ * const sup = await Supervisor.startLink({
+ *   strategy: 'one_for_one',
+ *   children: [{ id: 'counter', start: () => GenServer.startLink(counter, 0) }],
+ * });
+ * await Supervisor.whichChildren(sup); // [{ id: 'counter', pid: <0.83.0>, type: 'worker' }]
+ * ```
+ *
  * The Supervisor functions: `start`, `startLink`, `startChild`,
  * `terminateChild`, `restartChild`, `deleteChild`, `getChildSpec`,
  * `whichChildren`, `countChildren`, `stop`.
+ *
+ * @namespace
  */
 export const Supervisor = {
+  /**
+   * Starts a supervisor, not linked to the caller. Resolves with its pid once
+   * every child has started (in order); rejects with StartError: reason
+   * `['shutdown', ['failed_to_start_child', id, reason]]` when a child's start
+   * failed (those already started are stopped first, in reverse order),
+   * `['already_started', pid]` for a name that is taken, `'ignore'` when
+   * `init` returned `'ignore'`. A bad spec throws BadArgError at the call.
+   *
+   * ```ts
+   * const sup = await Supervisor.start({ children: [{ id: 'a', start: () => GenServer.startLink(worker, 'a') }] });
+   * ```
+   *
+   * @function
+   */
   start,
+  /**
+   * Starts a supervisor linked to the caller (`supervisor:start_link/2,3`):
+   * how a supervisor is started by its own supervisor, whose child spec then
+   * says `type: 'supervisor'`. When the caller exits, the supervisor stops
+   * its children and exits with the same reason.
+   *
+   * ```ts
+   * const top = await Supervisor.startLink({
+   *   strategy: 'one_for_all',
+   *   children: [{ id: 'sub', type: 'supervisor', start: () => Supervisor.startLink(subSpec) }],
+   * });
+   * ```
+   *
+   * @function
+   */
   startLink,
+  /**
+   * Adds a child and starts it (`supervisor:start_child/2`); resolves with its
+   * pid, or `undefined` when its start said `'ignore'`. For a
+   * simple_one_for_one supervisor, pass the arguments for the template's
+   * start function; otherwise a child spec (checked here: BadArgError). Throws
+   * SupervisorError: `['already_started', pid]`, `'already_present'` (the
+   * spec is there, not running: use restartChild), or `[reason, spec]` when
+   * the start failed.
+   *
+   * ```ts
+   * const pid = await Supervisor.startChild(sup, { id: 'cache', start: () => GenServer.startLink(cache, {}) });
+   * const conn = await Supervisor.startChild(pool, ['127.0.0.1', 8080]); // simple_one_for_one
+   * ```
+   *
+   * @function
+   */
   startChild,
+  /**
+   * Stops a child (`supervisor:terminate_child/2`) as its `shutdown` says.
+   * Its spec is kept (restartChild starts it again), unless it is temporary.
+   * Pass the id; for a simple_one_for_one supervisor, the child's pid. Throws
+   * SupervisorError `'not_found'`, or `'simple_one_for_one'` for an id given
+   * to one.
+   *
+   * ```ts
+   * await Supervisor.terminateChild(sup, 'cache');
+   * ```
+   *
+   * @function
+   */
   terminateChild,
+  /**
+   * Starts again a child that is not running (`supervisor:restart_child/2`),
+   * say after terminateChild; resolves with its pid (`undefined` if its start
+   * said `'ignore'`). Throws SupervisorError `'not_found'`, `'running'`,
+   * `'restarting'`, `'simple_one_for_one'`, or the start's failure reason.
+   *
+   * ```ts
+   * const pid = await Supervisor.restartChild(sup, 'cache');
+   * ```
+   *
+   * @function
+   */
   restartChild,
+  /**
+   * Removes the spec of a child that is not running (`supervisor:delete_child/2`).
+   * Throws SupervisorError `'not_found'`, `'running'`, `'restarting'`, or
+   * `'simple_one_for_one'`.
+   *
+   * ```ts
+   * await Supervisor.terminateChild(sup, 'cache');
+   * await Supervisor.deleteChild(sup, 'cache');
+   * ```
+   *
+   * @function
+   */
   deleteChild,
+  /**
+   * A child's spec with its defaults filled in (`supervisor:get_childspec/2`):
+   * by id, or by pid for a simple_one_for_one supervisor. Throws
+   * SupervisorError `'not_found'`.
+   *
+   * ```ts
+   * (await Supervisor.getChildSpec(sup, 'cache')).shutdown; // 5000
+   * ```
+   *
+   * @function
+   */
   getChildSpec,
+  /**
+   * The children (`supervisor:which_children/1`), in OTP's order: the
+   * newest first, i.e. the reverse of the start order (a child added with
+   * startChild comes first). Each with its pid, `'restarting'`, or
+   * `undefined` when it is not running.
+   *
+   * ```ts
+   * for (const { id, pid } of await Supervisor.whichChildren(sup)) console.log(id, pid);
+   * ```
+   *
+   * @function
+   */
   whichChildren,
+  /**
+   * How many children, of which kinds (`supervisor:count_children/1`).
+   *
+   * ```ts
+   * const { specs, active } = await Supervisor.countChildren(sup);
+   * ```
+   *
+   * @function
+   */
   countChildren,
+  /**
+   * Stops a supervisor (`gen_server:stop/3`, what OTP uses for one): it stops
+   * its children, newest first, then exits with `reason` (default
+   * `'normal'`); resolves once it is gone.
+   *
+   * ```ts
+   * await Supervisor.stop(sup);
+   * ```
+   *
+   * @function
+   */
   stop,
 } as const;
 

@@ -82,7 +82,7 @@ export async function handleSystem(from: From, request: SystemRequest, target: S
  * GenStatem, `[stateName, data]`.
  *
  * ```ts
- * const count = await getState(counter); // e.g. 3
+ * const count = await getState<number>(pid); // e.g. 3; Erlang: sys:get_state(Pid)
  * ```
  */
 export function getState<S = unknown>(server: ServerRef, timeoutMs = 5000): Promise<S> {
@@ -91,7 +91,12 @@ export function getState<S = unknown>(server: ServerRef, timeoutMs = 5000): Prom
 
 /**
  * Replaces the state of a running GenServer or GenStatem with `fn(state)`
- * and returns the new one (`sys:replace_state/3`). For debugging.
+ * and returns the new one (`sys:replace_state/3`). For debugging. If `fn`
+ * throws, the state stays as it was and replaceState throws that error.
+ *
+ * ```ts
+ * await replaceState<number>(pid, (n) => n + 100); // sys:replace_state(Pid, fun(N) -> N + 100 end)
+ * ```
  */
 export async function replaceState<S>(server: ServerRef, fn: (state: S) => S, timeoutMs = 5000): Promise<S> {
   const result = await genCall('sys', 'replaceState', server, 'system', ['replace_state', fn], timeoutMs);
@@ -100,7 +105,13 @@ export async function replaceState<S>(server: ServerRef, fn: (state: S) => S, ti
   return result as S;
 }
 
-/** What a running GenServer or GenStatem has counted (`sys:statistics(Name, get)`). */
+/**
+ * What a running GenServer or GenStatem has counted (`sys:statistics(Name, get)`).
+ *
+ * ```ts
+ * const { messagesIn, startTime } = await statistics(pid);
+ * ```
+ */
 export function statistics(server: ServerRef, timeoutMs = 5000): Promise<Statistics> {
   return genCall('sys', 'statistics', server, 'system', ['get_statistics'], timeoutMs) as Promise<Statistics>;
 }

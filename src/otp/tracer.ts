@@ -1,20 +1,7 @@
 import { _, formatTerm, type Pid, receive, spawn, type TraceMessage } from '../runtime/index.js';
 import { checkObject } from './checks.js';
 
-/**
- * A ready tracer, as Erlang's `dbg:tracer()`: a process that prints one line
- * per trace message in Erlang's notation, in dbg's own shapes:
- *
- * ```text
- * (<0.81.0>) << {ping,<0.9.0>}          a message arrived
- * (<0.81.0>) <0.9.0> ! pong              a message sent
- * (<0.9.0>) spawn <0.82.0> as loop       a process spawned
- * (<0.9.0>) link <0.81.0>
- * (<0.81.0>) exit bye
- * (<0.81.0>) call counter:handleCall({get},{<0.9.0>,#Ref<0.0.0.7>})
- * ```
- */
-
+/** The options of `startTracer`. */
 export interface TracerOptions {
   /** Where each line goes (default: console.log). */
   readonly write?: (line: string) => void;
@@ -22,7 +9,16 @@ export interface TracerOptions {
   readonly name?: string;
 }
 
-/** One trace message as dbg prints it (without the newline). */
+/**
+ * One trace message as dbg prints it (without the newline): the line
+ * `startTracer`'s process writes, for a tracer of your own.
+ *
+ * ```ts
+ * // in a process of your own, given as `trace(pid, true, ['receive'], { tracer })`:
+ * const msg = await receive([['trace', anyPid, 'receive', _]]);
+ * console.log(formatTraceMessage(msg)); // (<0.81.0>) << {ping,<0.9.0>}
+ * ```
+ */
 export function formatTraceMessage(message: TraceMessage): string {
   const [, pid, event] = message;
   const who = `(${formatTerm(pid)})`;
@@ -66,7 +62,18 @@ const TRACE = [['trace', _, _, _], ['trace', _, _, _, _], 'stop'] as const;
 /**
  * Starts a tracer process that prints every trace message it gets; pass its
  * pid as `trace(pid, true, flags, { tracer })`. Send it `'stop'` (or kill
- * it) to end it; tracing of the processes it traced ends with it.
+ * it) to end it; tracing of the processes it traced ends with it. A ready
+ * tracer, as Erlang's `dbg:tracer()`: one line per trace message in
+ * Erlang's notation, in dbg's own shapes:
+ *
+ * ```text
+ * (<0.81.0>) << {ping,<0.9.0>}          a message arrived
+ * (<0.81.0>) <0.9.0> ! pong              a message sent
+ * (<0.9.0>) spawn <0.82.0> as loop       a process spawned
+ * (<0.9.0>) link <0.81.0>
+ * (<0.81.0>) exit bye
+ * (<0.81.0>) call counter:handleCall({get},{<0.9.0>,#Ref<0.0.0.7>})
+ * ```
  *
  * ```ts
  * const tracer = startTracer();
