@@ -91,6 +91,7 @@ export class RemoteNode implements RemoteSignals {
   private readonly entangled = new Set<ExternalProc>();
   private pruneAt = 64;
   private readonly pids = new Interned<RemotePid>();
+  private lastPid: RemotePid | undefined = undefined;
   private readonly refs = new Interned<RemoteRef>();
   private readonly names = new Map<string, RemoteName>();
   private unlinkId = 0;
@@ -108,6 +109,17 @@ export class RemoteNode implements RemoteSignals {
 
   /** The pid of one of its processes: the same object for the same process while anything holds it. */
   pid(ext: ExternalPid): RemotePid {
+    // The pid of the last packet is most often the pid of this one (a
+    // conversation): checked before the table, without making a key.
+    const last = this.lastPid;
+    if (
+      last !== undefined &&
+      last.serial === ext.id &&
+      last.idSerial === ext.serial &&
+      last.creation === ext.creation
+    ) {
+      return last;
+    }
     const key = `${ext.id}.${ext.serial}.${ext.creation}`;
     let pid = this.pids.get(key);
     if (pid === undefined) {
@@ -115,6 +127,7 @@ export class RemoteNode implements RemoteSignals {
       new ExternalProc(pid, this);
       this.pids.set(key, pid);
     }
+    this.lastPid = pid;
     return pid;
   }
 
