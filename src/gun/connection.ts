@@ -48,40 +48,125 @@ import { openSocket, type SocketEvent } from './transport.js';
  * in the mailbox, in order (Erlang's selective receive doing Gun's postpone).
  */
 
-/** Calls from the public API. */
+/**
+ * A call from the public API, as the connection process gets it
+ * (`['$gun_call', call]`): what `get`, `request`, `wsUpgrade`, `data`,
+ * `wsSend`, `updateFlow` and `cancel` send, already checked. Calls wait in
+ * the mailbox while there is no connection to carry them. Exported because
+ * a `ConnPid`'s message type names it; the functions are the way to send one.
+ */
 export type Call =
   | {
+      /** A request: `get`, `post`, `request`, `headers`, ... */
       readonly kind: 'request';
+      /** The stream's ref, made by the caller and returned to it. */
       readonly ref: Ref;
+      /** Who gets the stream's messages: the caller, or `reqOpts.replyTo`. */
       readonly replyTo: Pid;
+      /** The HTTP method, as given (`'GET'`). */
       readonly method: string;
+      /** The request target (`'/index.html'`). */
       readonly path: string;
+      /** The request's headers, lower-cased names. */
       readonly headers: Headers;
       /** Undefined: the body follows in `data` calls (`gun.headers`). */
       readonly body: Buffer | undefined;
+      /** `replyTo` and `flow`. */
       readonly opts: RequestOptions;
     }
   | {
+      /** `wsUpgrade`. */
       readonly kind: 'ws_upgrade';
+      /** The upgrade's stream ref. */
       readonly ref: Ref;
       /** Undefined: the owner (the classic dialect's rule). */
       readonly replyTo: Pid | undefined;
+      /** The path to upgrade (`'/websocket'`). */
       readonly path: string;
+      /** Extra headers for the upgrade request. */
       readonly headers: Headers;
+      /** This upgrade's options; undefined: the connection's `wsOpts`. */
       readonly wsOpts: WsOptions | undefined;
     }
-  | { readonly kind: 'data'; readonly ref: Ref; readonly caller: Pid; readonly isFin: IsFin; readonly data: Buffer }
-  | { readonly kind: 'ws_send'; readonly ref: Ref | undefined; readonly caller: Pid; readonly frames: WireFrame[] }
-  | { readonly kind: 'update_flow'; readonly ref: Ref | undefined; readonly caller: Pid; readonly increment: number }
-  | { readonly kind: 'cancel'; readonly ref: Ref; readonly caller: Pid };
+  | {
+      /** `data`: a piece of a request body. */
+      readonly kind: 'data';
+      /** The request's stream. */
+      readonly ref: Ref;
+      /** Who called, to tell of an error. */
+      readonly caller: Pid;
+      /** `'fin'` for the last piece. */
+      readonly isFin: IsFin;
+      /** The bytes. */
+      readonly data: Buffer;
+    }
+  | {
+      /** `wsSend`. */
+      readonly kind: 'ws_send';
+      /** The WebSocket's stream; undefined: the connection's one WebSocket (classic). */
+      readonly ref: Ref | undefined;
+      /** Who called, to tell of an error. */
+      readonly caller: Pid;
+      /** The frames, checked and encoded. */
+      readonly frames: WireFrame[];
+    }
+  | {
+      /** `updateFlow`. */
+      readonly kind: 'update_flow';
+      /** The stream; undefined: the connection's one WebSocket (classic). */
+      readonly ref: Ref | undefined;
+      /** Who called, to tell of an error. */
+      readonly caller: Pid;
+      /** How many more messages may come before reading pauses again. */
+      readonly increment: number;
+    }
+  | {
+      /** `cancel`. */
+      readonly kind: 'cancel';
+      /** The stream to cancel. */
+      readonly ref: Ref;
+      /** Who called, to tell of an error. */
+      readonly caller: Pid;
+    };
 
-/** Controls, taken in every state. */
+/**
+ * A control, as the connection process gets it (`['$gun_ctl', control]`):
+ * what `shutdown`, `setOwner`, `info` and `streamInfo` send. Taken in every
+ * state, connected or not. Exported because a `ConnPid`'s message type
+ * names it; the functions are the way to send one.
+ */
 export type Control =
-  | { readonly kind: 'shutdown' }
-  | { readonly kind: 'set_owner'; readonly from: Pid; readonly owner: Pid }
+  | {
+      /** `shutdown`: close gracefully, then exit. */
+      readonly kind: 'shutdown';
+    }
+  | {
+      /** `setOwner`. */
+      readonly kind: 'set_owner';
+      /** Who asked: only the owner may. */
+      readonly from: Pid;
+      /** The new owner. */
+      readonly owner: Pid;
+    }
   /** Gun's info/1 and stream_info/2 are calls: answered in turn, after what came before them. */
-  | { readonly kind: 'info'; readonly from: Pid; readonly tag: Ref }
-  | { readonly kind: 'stream_info'; readonly from: Pid; readonly tag: Ref; readonly ref: Ref };
+  | {
+      /** `info`. */
+      readonly kind: 'info';
+      /** Who asked, to get the answer. */
+      readonly from: Pid;
+      /** Tags the answer (`['$gun_reply', tag, info]`). */
+      readonly tag: Ref;
+    }
+  | {
+      /** `streamInfo`. */
+      readonly kind: 'stream_info';
+      /** Who asked, to get the answer. */
+      readonly from: Pid;
+      /** Tags the answer. */
+      readonly tag: Ref;
+      /** The stream asked about. */
+      readonly ref: Ref;
+    };
 
 /** The answer to an info or stream_info control. */
 export type Reply = readonly ['$gun_reply', tag: Ref, answer: unknown];
@@ -111,29 +196,43 @@ export interface ConnectionConfig extends Omit<ResolvedOptions, 'dialect'> {
 
 /** What `gun.info` tells of a connection. */
 export interface ConnectionInfo {
+  /** The process that gets the connection's messages and whose death ends it. */
   readonly owner: Pid;
   /** The socket, while there is one. */
   readonly socket: net.Socket | undefined;
+  /** `'tcp'` or `'tls'`. */
   readonly transport: 'tcp' | 'tls';
+  /** `'not_connected'`, `'connecting'`, `'connected'` or `'closing'`. */
   readonly stateName: State['name'];
+  /** `'https'` over TLS, else `'http'`. */
   readonly originScheme: 'http' | 'https';
+  /** The host given to `open`. */
   readonly originHost: string;
+  /** The port given to `open`. */
   readonly originPort: number;
   /** Proxies between us and the origin: none, beamish has no tunnels yet. */
   readonly intermediaries: readonly never[];
   /** The protocol on the socket, while connected. */
   readonly protocol?: 'http' | 'ws';
+  /** The socket's local address, once it has one. */
   readonly sockIp?: string;
+  /** The socket's local port, once it has one. */
   readonly sockPort?: number;
+  /** The dialect the connection speaks: `'classic'` or `'gun2'`. */
   readonly dialect: Dialect['name'];
 }
 
 /** What `gun.streamInfo` tells of a stream. */
 export interface StreamInfo {
+  /** The stream's ref. */
   readonly ref: Ref;
+  /** The process that gets its messages. */
   readonly replyTo: Pid;
+  /** `'stopping'` once cancelled (HTTP: its response is still read) or once a close frame went either way (WebSocket). */
   readonly state: 'running' | 'stopping';
+  /** Proxies on its way: none, beamish has no tunnels yet. */
   readonly intermediaries: readonly never[];
+  /** Gun's tunnel info: always undefined, beamish has no tunnels yet. */
   readonly tunnel: undefined;
 }
 

@@ -12,8 +12,19 @@ import { describe } from '../runtime/validate.js';
  * `'ping'`, `'pong'`, `['ping', data]`, `['pong', data]`.
  */
 
+/** A frame's payload as given to `wsSend`: text (sent as UTF-8) or bytes. */
 export type Payload = string | Buffer;
 
+/**
+ * A frame `wsSend` takes (Gun's `ws_frame()`): `'close'`, `'ping'`,
+ * `'pong'`, `['text', payload]`, `['binary', bytes]`, `['close', code,
+ * reason]`, `['close', code]`, `['ping', data]`, `['pong', data]`.
+ *
+ * ```ts
+ * gun.wsSend(conn, ws, ['text', 'Hello!']);
+ * gun.wsSend(conn, ws, [['binary', Buffer.from([1, 2, 3])], ['close', 1000, 'bye']]);
+ * ```
+ */
 export type OutgoingFrame =
   | 'close'
   | 'ping'
@@ -25,6 +36,12 @@ export type OutgoingFrame =
   | readonly ['ping', Payload]
   | readonly ['pong', Payload];
 
+/**
+ * A frame as a `gun_ws` message delivers it: `['text', string]`,
+ * `['binary', Buffer]`, `'close'` (no code), `['close', code, reason]`, and
+ * pings and pongs only with `wsOpts.silencePings: false`. A fragmented
+ * message arrives whole, as one frame.
+ */
 export type IncomingFrame =
   | ['text', string]
   | ['binary', Buffer]
@@ -37,10 +54,32 @@ export type IncomingFrame =
 
 /** A frame after validation: what the connection process writes. */
 export type WireFrame =
-  | { readonly kind: 'text'; readonly data: Buffer }
-  | { readonly kind: 'binary'; readonly data: Buffer }
-  | { readonly kind: 'ping' | 'pong'; readonly data: Buffer }
-  | { readonly kind: 'close'; readonly code: number | undefined; readonly reason: Buffer };
+  | {
+      /** A text frame. */
+      readonly kind: 'text';
+      /** Its UTF-8 bytes. */
+      readonly data: Buffer;
+    }
+  | {
+      /** A binary frame. */
+      readonly kind: 'binary';
+      /** Its bytes. */
+      readonly data: Buffer;
+    }
+  | {
+      /** A ping or a pong. */
+      readonly kind: 'ping' | 'pong';
+      /** Its payload, at most 125 bytes. */
+      readonly data: Buffer;
+    }
+  | {
+      /** A close frame. */
+      readonly kind: 'close';
+      /** Its code; undefined: none (a bare `'close'`). */
+      readonly code: number | undefined;
+      /** Its reason's UTF-8 bytes (empty when none). */
+      readonly reason: Buffer;
+    };
 
 /** RFC 6455 §5.5: a control frame's payload is at most 125 bytes. */
 const MAX_CONTROL_PAYLOAD = 125;

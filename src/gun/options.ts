@@ -7,7 +7,7 @@ import { isToken } from './headers.js';
 
 /** WebSocket options, given to `open` (defaults for every upgrade) or to one `wsUpgrade`. */
 export interface WsOptions {
-  /** Milliseconds between client pings; a ping left unanswered that long means a dead peer. Infinity: no pings. Default 5000. */
+  /** Milliseconds between client pings; a ping left unanswered that long means a dead peer. Infinity: no pings. Default 5000 in the classic dialect, Infinity in gun2 (as Gun 2). */
   readonly keepalive?: number;
   /** Keep ping and pong frames from the owner. Default true. */
   readonly silencePings?: boolean;
@@ -41,6 +41,20 @@ export interface RequestOpts {
   readonly flow?: number;
 }
 
+/**
+ * The options of `open` (Gun's `opts()` map): transport and TLS, connect
+ * timeout and retries, the WebSocket and HTTP defaults, the dialect, the
+ * owner. Every one is optional; a bad one throws BadArgError at `open`.
+ *
+ * ```ts
+ * const conn = gun.open('example.org', 443, {
+ *   retry: 0, // do not reconnect
+ *   dialect: 'gun2',
+ *   wsOpts: { keepalive: 30_000 },
+ * });
+ * // Erlang: gun:open("example.org", 443, #{retry => 0, ws_opts => #{keepalive => 30000}})
+ * ```
+ */
 export interface OpenOptions {
   /** `'tls'` by default for port 443, else `'tcp'`. */
   readonly transport?: 'tcp' | 'tls';

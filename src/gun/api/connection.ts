@@ -34,6 +34,13 @@ import { asConnPid, type ConnPid, type StreamRef } from './ids.js';
  * connection messages, and when the owner dies the connection closes and
  * exits. `opts.dialect` picks the message shapes: `'classic'` (the default,
  * the seed chapter's) or `'gun2'` (Gun 2.x's: `gun_up` once connected).
+ * A bad argument or option throws BadArgError here.
+ *
+ * @example
+ * ```ts
+ * const conn = gun.open('127.0.0.1', 8080); // Erlang: {ok, ConnPid} = gun:open("127.0.0.1", 8080)
+ * const tls = gun.open('example.org', 443, { dialect: 'gun2' }); // TLS: port 443's default
+ * ```
  */
 export function open(host: string, port: number, opts?: OpenOptions): ConnPid {
   const { owner, dialect, ...cfg } = resolveOptions(host, port, opts, (name) => dialects[name].wsDefaults);
@@ -47,6 +54,13 @@ export type AwaitUpResult = readonly ['ok', 'http' | 'ws'] | readonly ['error', 
  * Waits for the connection to be up: Gun's `await_up`, for the gun2 dialect
  * (`['gun_up', pid, protocol]`). `timeout` in ms (default 5000), or the ref
  * of a monitor on the connection the caller already holds.
+ *
+ * @example
+ * ```ts
+ * const conn = gun.open('127.0.0.1', 8080, { dialect: 'gun2' });
+ * const up = await gun.awaitUp(conn); // ['ok', 'http'], or ['error', ['down', reason]], ['error', 'timeout']
+ * // Erlang: {ok, http} = gun:await_up(ConnPid)
+ * ```
  */
 export async function awaitUp(pid: ConnPid, timeout?: number | Ref): Promise<AwaitUpResult> {
   connectionArg('awaitUp', pid);
@@ -87,6 +101,11 @@ export async function withMonitor<T>(
  * connection answers in turn, after the messages sent to it before, so it
  * sees the effect of the caller's earlier calls. Rejects with NoProcError
  * when the connection has exited.
+ *
+ * @example
+ * ```ts
+ * const { stateName, protocol, sockPort } = await gun.info(conn);
+ * ```
  */
 export async function info(pid: ConnPid, timeout = 5000): Promise<ConnectionInfo> {
   connectionArg('info', pid);
@@ -97,6 +116,12 @@ export async function info(pid: ConnPid, timeout = 5000): Promise<ConnectionInfo
  * Gun's `stream_info/2`: `['ok', info]` for a running stream, `['ok',
  * undefined]` for an unknown one, `['error', 'not_connected']` while the
  * connection is down. A call, answered in turn, as `info`.
+ *
+ * @example
+ * ```ts
+ * const ref = gun.get(conn, '/slow');
+ * const [ok, stream] = await gun.streamInfo(conn, ref); // ['ok', { ref, replyTo, state: 'running', ... }]
+ * ```
  */
 export async function streamInfo(
   pid: ConnPid,
@@ -138,6 +163,12 @@ async function ask(
 /**
  * Gives the connection to another process, which gets its messages from now
  * on and whose death now ends it. Only the owner may do this, as in Gun.
+ *
+ * @example
+ * ```ts
+ * const worker = spawn(loop);
+ * gun.setOwner(conn, worker); // Erlang: gun:set_owner(ConnPid, Worker)
+ * ```
  */
 export function setOwner(pid: ConnPid, newOwner: Pid): void {
   const conn = connectionArg('setOwner', pid);
@@ -158,13 +189,25 @@ export function setOwner(pid: ConnPid, newOwner: Pid): void {
  * Closes gracefully: the protocol says goodbye (a WebSocket close 1001;
  * HTTP/1.1 lets running requests finish), at most `closingTimeout`; never
  * reconnects; exits `'shutdown'`.
+ *
+ * @example
+ * ```ts
+ * gun.shutdown(conn); // Erlang: gun:shutdown(ConnPid)
+ * ```
  */
 export function shutdown(pid: ConnPid): void {
   connectionArg('shutdown', pid);
   send(pid, ['$gun_ctl', { kind: 'shutdown' }]);
 }
 
-/** Closes at once, with no handshake: the connection process exits `'shutdown'` now. */
+/**
+ * Closes at once, with no handshake: the connection process exits `'shutdown'` now.
+ *
+ * @example
+ * ```ts
+ * gun.close(conn); // Erlang: gun:close(ConnPid)
+ * ```
+ */
 export function close(pid: ConnPid): void {
   connectionArg('close', pid);
   exit(pid, 'shutdown');

@@ -7,6 +7,12 @@ import type { ConnPid, StreamRef } from './ids.js';
  * connection (`flush(pid)`, its DOWN included) or of one stream
  * (`flush(ref)`). Unlike Gun's, it knows every kind of message, of both
  * dialects (Gun's own misses some).
+ *
+ * @example
+ * ```ts
+ * gun.close(conn);
+ * gun.flush(conn); // Erlang: gun:flush(ConnPid)
+ * ```
  */
 export function flush(pidOrRef: ConnPid | StreamRef): void {
   let patterns: readonly unknown[];

@@ -24,6 +24,12 @@ export type Body = string | Buffer | Uint8Array;
 /**
  * `gun.request(pid, method, path, headers, body, reqOpts?)`: any method,
  * with a whole body (`content-length` is added unless given).
+ *
+ * @example
+ * ```ts
+ * const ref = gun.request(conn, 'PROPFIND', '/files', { depth: '1' }, '');
+ * // Erlang: StreamRef = gun:request(ConnPid, <<"PROPFIND">>, "/files", [{<<"depth">>, <<"1">>}], <<>>)
+ * ```
  */
 export function request(
   pid: ConnPid,
@@ -36,22 +42,53 @@ export function request(
   return startRequest('request', pid, methodArg('request', method), path, headers, bodyArg('request', body), reqOpts);
 }
 
-/** `GET path`. */
+/**
+ * `GET path`.
+ *
+ * @example
+ * ```ts
+ * const ref = gun.get(conn, '/', { accept: 'text/html' });
+ * const res = await gun.await(conn, ref); // ['response', 'nofin', 200, headers]
+ * // Erlang: StreamRef = gun:get(ConnPid, "/", [{<<"accept">>, <<"text/html">>}])
+ * ```
+ */
 export function get(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): StreamRef {
   return startRequest('get', pid, 'GET', path, headers, Buffer.alloc(0), reqOpts);
 }
 
-/** `HEAD path`: the response has no body. */
+/**
+ * `HEAD path`: the response has no body.
+ *
+ * @example
+ * ```ts
+ * const ref = gun.head(conn, '/big.iso');
+ * const res = await gun.await(conn, ref); // ['response', 'fin', 200, headers]
+ * ```
+ */
 export function head(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): StreamRef {
   return startRequest('head', pid, 'HEAD', path, headers, Buffer.alloc(0), reqOpts);
 }
 
-/** `OPTIONS path`. */
+/**
+ * `OPTIONS path`.
+ *
+ * @example
+ * ```ts
+ * const ref = gun.options(conn, '/');
+ * ```
+ */
 export function options(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): StreamRef {
   return startRequest('options', pid, 'OPTIONS', path, headers, Buffer.alloc(0), reqOpts);
 }
 
-/** `DELETE path` (exported as `delete`). */
+/**
+ * `DELETE path` (exported as `delete`).
+ *
+ * @example
+ * ```ts
+ * const ref = gun.delete(conn, '/items/42');
+ * ```
+ */
 function deleteRequest(pid: ConnPid, path: string, headers?: HeadersInput, reqOpts?: RequestOpts): StreamRef {
   return startRequest('delete', pid, 'DELETE', path, headers, Buffer.alloc(0), reqOpts);
 }
@@ -62,6 +99,15 @@ export { deleteRequest as delete };
  * `POST path`. With a body (a string or bytes), the whole request; without
  * one, or with request options in its place, a request whose body follows
  * in `gun.data` calls, as Gun's `post/3` and `post/4` with a map do.
+ *
+ * @example
+ * ```ts
+ * const ref = gun.post(conn, '/items', { 'content-type': 'application/json' }, JSON.stringify({ n: 1 }));
+ * // a body sent in pieces:
+ * const up = gun.post(conn, '/upload', { 'content-type': 'text/plain' });
+ * gun.data(conn, up, 'nofin', 'first part, ');
+ * gun.data(conn, up, 'fin', 'last part');
+ * ```
  */
 export function post(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): StreamRef;
 export function post(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): StreamRef;
@@ -75,7 +121,14 @@ export function post(
   return withBody('post', 'POST', pid, path, headers, first, second);
 }
 
-/** `PUT path`, as `post`. */
+/**
+ * `PUT path`, as `post`.
+ *
+ * @example
+ * ```ts
+ * const ref = gun.put(conn, '/items/42', { 'content-type': 'text/plain' }, 'forty-two');
+ * ```
+ */
 export function put(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): StreamRef;
 export function put(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): StreamRef;
 export function put(
@@ -88,7 +141,14 @@ export function put(
   return withBody('put', 'PUT', pid, path, headers, first, second);
 }
 
-/** `PATCH path`, as `post`. */
+/**
+ * `PATCH path`, as `post`.
+ *
+ * @example
+ * ```ts
+ * const ref = gun.patch(conn, '/items/42', { 'content-type': 'application/json' }, '{"n":2}');
+ * ```
+ */
 export function patch(pid: ConnPid, path: string, headers: HeadersInput, reqOpts?: RequestOpts): StreamRef;
 export function patch(pid: ConnPid, path: string, headers: HeadersInput, body: Body, reqOpts?: RequestOpts): StreamRef;
 export function patch(
@@ -124,6 +184,13 @@ function withBody(
 /**
  * `gun.headers(pid, method, path, headers, reqOpts?)`: a request whose body
  * follows in `gun.data` calls (chunked unless a content-length is given).
+ *
+ * @example
+ * ```ts
+ * const ref = gun.headers(conn, 'PUT', '/log', { 'content-type': 'text/plain' });
+ * gun.data(conn, ref, 'nofin', 'line 1\n');
+ * gun.data(conn, ref, 'fin', 'line 2\n');
+ * ```
  */
 export function headers(
   pid: ConnPid,
@@ -156,7 +223,17 @@ function startRequest(
   return ref;
 }
 
-/** More of a `gun.headers` request's body; `'fin'` ends it. */
+/**
+ * More of a streamed request's body (`gun.headers`, or `post`/`put`/`patch`
+ * without a body); `'fin'` ends it. Gun's `data/4`.
+ *
+ * @example
+ * ```ts
+ * const ref = gun.post(conn, '/upload', { 'content-type': 'application/octet-stream' });
+ * gun.data(conn, ref, 'nofin', Buffer.from([1, 2, 3]));
+ * gun.data(conn, ref, 'fin', Buffer.from([4, 5]));
+ * ```
+ */
 export function data(pid: ConnPid, ref: StreamRef, isFin: IsFin, data: string | Buffer | Uint8Array): void {
   connectionArg('data', pid);
   send(pid, [
@@ -174,6 +251,13 @@ export function data(pid: ConnPid, ref: StreamRef, isFin: IsFin, data: string | 
 /**
  * Stops a stream: nothing more is delivered for it. Messages already sent
  * may still be in the mailbox (`gun.flush(ref)` removes them).
+ *
+ * @example
+ * ```ts
+ * const ref = gun.get(conn, '/slow');
+ * gun.cancel(conn, ref);
+ * gun.flush(ref); // what came before the cancel
+ * ```
  */
 export function cancel(pid: ConnPid, ref: StreamRef): void {
   connectionArg('cancel', pid);
@@ -204,6 +288,15 @@ export type AwaitResult =
  * (default 5000), or the ref of a monitor on the connection the caller
  * already holds (then 5000 ms). With `ref` undefined it waits for a
  * connection-level error only. Exported as `await`.
+ *
+ * @example
+ * ```ts
+ * const ref = gun.get(conn, '/');
+ * const res = await gun.await(conn, ref, 10_000);
+ * if (res[0] === 'response') console.log(res[2]); // the status
+ * else if (res[0] === 'error') console.error(res[1]); // ['stream_error', reason], 'timeout', ...
+ * // Erlang: {response, IsFin, Status, Headers} = gun:await(ConnPid, StreamRef, 10000)
+ * ```
  */
 async function awaitStream(pid: ConnPid, ref: StreamRef | undefined, timeout?: number | Ref): Promise<AwaitResult> {
   connectionArg('await', pid);
@@ -262,6 +355,16 @@ export type AwaitBodyResult =
  * Gun's `await_body`: the rest of stream `ref`'s body, once it has all come
  * (call it after the `gun_response` that said `'nofin'`). `timeout` applies
  * to each message, as in Gun.
+ *
+ * @example
+ * ```ts
+ * const ref = gun.get(conn, '/');
+ * const res = await gun.await(conn, ref);
+ * if (res[0] === 'response' && res[1] === 'nofin') {
+ *   const body = await gun.awaitBody(conn, ref); // ['ok', body] or ['ok', body, trailers]
+ *   if (body[0] === 'ok') console.log(body[1].toString());
+ * }
+ * ```
  */
 export async function awaitBody(pid: ConnPid, ref: StreamRef, timeout?: number | Ref): Promise<AwaitBodyResult> {
   connectionArg('awaitBody', pid);

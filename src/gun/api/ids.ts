@@ -30,7 +30,10 @@ declare const openedByGunOpen: unique symbol;
  * gun.wsUpgrade(conn, '/websocket');
  * ```
  */
-export type ConnPid = { readonly [openedByGunOpen]: true } & Pid<ConnectionMessage>;
+export type ConnPid = {
+  /** Exists only in the type system: the mark of a pid that `open` returned. */
+  readonly [openedByGunOpen]: true;
+} & Pid<ConnectionMessage>;
 
 /**
  * The ref that names one stream of a connection: what `get`, `post`,

@@ -64,6 +64,12 @@ export function wsUpgrade(pid: ConnPid, path: string, headers?: HeadersInput, ws
  * dropped. A close ends the connection for good in the classic dialect; in
  * gun2 it ends in `gun_down` and a reconnect. Before an upgrade the caller
  * gets a `badstate` `gun_error`.
+ *
+ * @example
+ * ```ts
+ * gun.wsSend(conn, ['text', 'Hello!']); // classic; Erlang: gun:ws_send(ConnPid, {text, <<"Hello!">>})
+ * gun.wsSend(conn, ws, [['text', 'one'], ['binary', Buffer.from([2])], 'close']); // gun2, a list
+ * ```
  */
 export function wsSend(pid: ConnPid, frames: OutgoingFrame | readonly OutgoingFrame[]): void;
 export function wsSend(pid: ConnPid, ref: StreamRef, frames: OutgoingFrame | readonly OutgoingFrame[]): void;
@@ -77,6 +83,12 @@ export function wsSend(pid: ConnPid, ...args: [unknown] | [unknown, unknown]): v
  * Flow control: lets the connection deliver `increment` more messages:
  * `updateFlow(pid, increment)` for the classic WebSocket, or
  * `updateFlow(pid, ref, increment)` for a stream (gun2, HTTP).
+ *
+ * @example
+ * ```ts
+ * const ref = gun.get(conn, '/big', {}, { flow: 1 }); // one gun_data, then reading pauses
+ * gun.updateFlow(conn, ref, 10); // ten more
+ * ```
  */
 export function updateFlow(pid: ConnPid, increment: number): void;
 export function updateFlow(pid: ConnPid, ref: StreamRef, increment: number): void;
