@@ -22,11 +22,24 @@ export { anyFrame, anyHeaders, anyIsFin } from './api/patterns.js';
 export { updateFlow, wsSend, wsUpgrade } from './api/ws.js';
 export type { Call, ConnectionInfo, ConnectionMessage, Control, StreamInfo } from './connection.js';
 export {
+  type ClassicGunData,
+  type ClassicGunError,
+  type ClassicGunWs,
+  type ClassicGunWsUpgrade,
   type ClassicMessage,
   type DialectName,
   formatFrame,
   formatGunMessage,
   type Gun2Message,
+  type GunData,
+  type GunDown,
+  type GunError,
+  type GunInform,
+  type GunResponse,
+  type GunTrailers,
+  type GunUp,
+  type GunUpgrade,
+  type GunWs,
 } from './dialects/index.js';
 export type { IncomingFrame, OutgoingFrame, Payload, WireFrame } from './frames.js';
 export type { Headers, HeadersInput } from './headers.js';

@@ -29,16 +29,72 @@ import { binaryShape, frameShape, headersShape, streamMessage } from './shapes.j
  */
 
 /**
- * The messages of the 'classic' dialect. A message received with a pattern
- * that types each element (`['gun_ws', conn, gun.anyFrame]`, see
- * api/patterns.ts) is one of these.
+ * `{gun_ws_upgrade, ConnPid, ok}` or `{gun_ws_upgrade, ConnPid, error,
+ * IsFin, Status, Headers}`: the server's answer to `wsUpgrade`, sent to the
+ * owner (classic dialect).
+ *
+ * - `['gun_ws_upgrade', conn, 'ok']`: the server accepted (101); from now on
+ *   the connection speaks WebSocket and `wsSend` may be used.
+ * - `['gun_ws_upgrade', conn, 'error', isFin, status, headers]`: the server
+ *   answered something else, `status` with its `headers`; `isFin` is
+ *   `'nofin'` when a body follows, as `ClassicGunData` messages. The
+ *   connection stays up, speaking HTTP.
+ *
+ * ```ts
+ * const up = await receive([['gun_ws_upgrade', conn, 'ok'], ['gun_ws_upgrade', conn, 'error', _, _, _]], 5000);
+ * ```
  */
-export type ClassicMessage =
+export type ClassicGunWsUpgrade =
   | ['gun_ws_upgrade', ConnPid, 'ok']
-  | ['gun_ws_upgrade', ConnPid, 'error', IsFin, number, Headers]
-  | ['gun_data', ConnPid, IsFin, Buffer]
-  | ['gun_ws', ConnPid, IncomingFrame]
-  | ['gun_error', ConnPid, unknown];
+  | ['gun_ws_upgrade', ConnPid, 'error', IsFin, number, Headers];
+
+/**
+ * `{gun_data, ConnPid, IsFin, Data}`: a piece of the body of a refused
+ * upgrade's response, sent to the owner (classic dialect; HTTP requests get
+ * `GunData`, with their stream ref). `isFin` is `'fin'` on the last piece.
+ *
+ * ```ts
+ * const [, , isFin, data] = await receive([['gun_data', conn, gun.anyIsFin, anyBuffer]]);
+ * ```
+ */
+export type ClassicGunData = ['gun_data', ConnPid, IsFin, Buffer];
+
+/**
+ * `{gun_ws, ConnPid, Frame}`: a frame from the server, sent to the owner
+ * (classic dialect). One frame per message: a fragmented message arrives
+ * whole. Pings and pongs only with `wsOpts.silencePings: false`; a close
+ * frame comes before the connection counts as lost (`ClassicGunError`).
+ *
+ * ```ts
+ * const [, , frame] = await receive([['gun_ws', conn, gun.anyFrame]]);
+ * ```
+ */
+export type ClassicGunWs = ['gun_ws', ConnPid, IncomingFrame];
+
+/**
+ * `{gun_error, ConnPid, Reason}`: something went wrong with the WebSocket,
+ * sent to the owner (classic dialect): the WebSocket was lost (`['closed',
+ * text]`, a socket error's code; the connection then reconnects, without
+ * upgrading again), or a call the state does not allow (`['badstate',
+ * text]`, say `wsSend` before the upgrade), or the server broke HTTP
+ * (`['connection_error', kind, text]`). An error about an HTTP stream
+ * carries its ref, as Gun 2's (`GunError`).
+ *
+ * ```ts
+ * const [, , reason] = await receive([['gun_error', conn, _]]);
+ * ```
+ */
+export type ClassicGunError = ['gun_error', ConnPid, unknown];
+
+/**
+ * The messages of the 'classic' dialect's WebSocket, one of
+ * `ClassicGunWsUpgrade`, `ClassicGunData`, `ClassicGunWs`,
+ * `ClassicGunError`. HTTP requests speak Gun 2's messages (`Gun2Message`)
+ * in this dialect too. A message received with a pattern that types each
+ * element (`['gun_ws', conn, gun.anyFrame]`, see api/patterns.ts) is one of
+ * these.
+ */
+export type ClassicMessage = ClassicGunWsUpgrade | ClassicGunData | ClassicGunWs | ClassicGunError;
 
 /** The owner hears why its WebSocket went away in the seed's terms. */
 function lostReason(reason: unknown): unknown {

@@ -30,21 +30,138 @@ import { binariesShape, binaryShape, frameShape, headersShape, listShape, stream
  */
 
 /**
- * The messages of the 'gun2' dialect. A message received with a pattern
- * that types each element (`['gun_ws', conn, ref, gun.anyFrame]`, see
- * api/patterns.ts) is one of these.
+ * `{gun_up, ConnPid, Protocol}`: the connection is up, sent to the owner
+ * each time it connects, the first time and after every reconnect (gun2
+ * dialect). `protocol` is `'http'`: a connection always starts as HTTP/1.1.
+ * `awaitUp` waits for it.
+ *
+ * ```ts
+ * const [, , protocol] = await receive([['gun_up', conn, _]], 5000);
+ * ```
+ */
+export type GunUp = ['gun_up', ConnPid, 'http' | 'ws'];
+
+/**
+ * `{gun_down, ConnPid, Protocol, Reason, KilledStreams}`: the connection
+ * was lost, sent to the owner (gun2 dialect). `protocol` is what it spoke
+ * (`'http'`, or `'ws'` after an upgrade); `reason` why (`'normal'` after a
+ * close frame or `connection: close`, `'closed'`, `['error', code]`,
+ * `['closed', text]`); `killedStreams` the refs of the streams that were
+ * still running (each HTTP one has had its `GunError` just before; the
+ * WebSocket's ref is there when it was one). It reconnects next, unless
+ * `retry` is spent. Not sent for `shutdown`, `close` or the owner's death.
+ *
+ * ```ts
+ * const [, , protocol, reason, killed] = await receive([['gun_down', conn, _, _, _]]);
+ * ```
+ */
+export type GunDown = ['gun_down', ConnPid, 'http' | 'ws', unknown, StreamRef[]];
+
+/**
+ * `{gun_inform, ConnPid, StreamRef, Status, Headers}`: an informational
+ * (1xx, not 101) response, sent to the stream's process; the final
+ * response follows as `GunResponse`. Both dialects.
+ *
+ * ```ts
+ * const [, , , status, headers] = await receive([['gun_inform', conn, ref, anyNumber, gun.anyHeaders]]);
+ * ```
+ */
+export type GunInform = ['gun_inform', ConnPid, StreamRef, number, Headers];
+
+/**
+ * `{gun_response, ConnPid, StreamRef, IsFin, Status, Headers}`: the
+ * response's status and headers, sent to the stream's process; `isFin` is
+ * `'fin'` when no body follows, else `GunData` messages come next. In gun2
+ * a refused upgrade is one too. Both dialects.
+ *
+ * ```ts
+ * const [, , , isFin, status, headers] = await receive([['gun_response', conn, ref, gun.anyIsFin, anyNumber, gun.anyHeaders]]);
+ * ```
+ */
+export type GunResponse = ['gun_response', ConnPid, StreamRef, IsFin, number, Headers];
+
+/**
+ * `{gun_data, ConnPid, StreamRef, IsFin, Data}`: a piece of a response's
+ * body, sent to the stream's process; `isFin` is `'fin'` on the last piece
+ * (unless trailers end the body: `GunTrailers`). With `reqOpts.flow`, at
+ * most that many until `updateFlow`. Both dialects.
+ *
+ * ```ts
+ * const [, , , isFin, data] = await receive([['gun_data', conn, ref, gun.anyIsFin, anyBuffer]]);
+ * ```
+ */
+export type GunData = ['gun_data', ConnPid, StreamRef, IsFin, Buffer];
+
+/**
+ * `{gun_trailers, ConnPid, StreamRef, Headers}`: the trailers of a chunked
+ * body, sent to the stream's process; they end the stream. Both dialects.
+ *
+ * ```ts
+ * const [, , , trailers] = await receive([['gun_trailers', conn, ref, gun.anyHeaders]]);
+ * ```
+ */
+export type GunTrailers = ['gun_trailers', ConnPid, StreamRef, Headers];
+
+/**
+ * `{gun_upgrade, ConnPid, StreamRef, Protocols, Headers}`: the server
+ * accepted `wsUpgrade` (101), sent to the stream's process (the caller, or
+ * `wsOpts.replyTo`; gun2 dialect). `protocols` is `['websocket']`,
+ * `headers` the 101's. From now on the stream is a WebSocket: `wsSend`
+ * with its ref, and frames come as `GunWs`.
+ *
+ * ```ts
+ * const [, , , , headers] = await receive([['gun_upgrade', conn, ws, ['websocket'], gun.anyHeaders]], 5000);
+ * ```
+ */
+export type GunUpgrade = ['gun_upgrade', ConnPid, StreamRef, ['websocket'], Headers];
+
+/**
+ * `{gun_ws, ConnPid, StreamRef, Frame}`: a frame from the server, sent to
+ * the WebSocket stream's process (gun2 dialect). One frame per message: a
+ * fragmented message arrives whole. Pings and pongs only with
+ * `wsOpts.silencePings: false`. A close frame is followed by `GunDown`.
+ *
+ * ```ts
+ * const [, , , frame] = await receive([['gun_ws', conn, ws, gun.anyFrame]]);
+ * ```
+ */
+export type GunWs = ['gun_ws', ConnPid, StreamRef, IncomingFrame];
+
+/**
+ * `{gun_error, ConnPid, StreamRef, Reason}` or `{gun_error, ConnPid,
+ * Reason}`: a stream failed, or a call could not be carried out.
+ *
+ * - `['gun_error', conn, ref, reason]`, to the stream's process: the
+ *   connection was lost under it (`'closed'`, `['closed', text]`), a request
+ *   was made while closing (`'closing'`, `['closing', why]`), a call named a
+ *   stream it cannot act on (`['badstate', text]`). Both dialects.
+ * - `['gun_error', conn, reason]`: an error that names no stream, such as
+ *   `['badstate', text]` for a request on a WebSocket connection, or
+ *   `['connection_error', kind, text]` when the server broke HTTP.
+ *
+ * ```ts
+ * const [, , , reason] = await receive([['gun_error', conn, ref, _]]);
+ * ```
+ */
+export type GunError = ['gun_error', ConnPid, StreamRef, unknown] | ['gun_error', ConnPid, unknown];
+
+/**
+ * The messages of the 'gun2' dialect: `GunUp`, `GunDown`, `GunInform`,
+ * `GunResponse`, `GunData`, `GunTrailers`, `GunUpgrade`, `GunWs`,
+ * `GunError`. A message received with a pattern that types each element
+ * (`['gun_ws', conn, ref, gun.anyFrame]`, see api/patterns.ts) is one of
+ * these.
  */
 export type Gun2Message =
-  | ['gun_up', ConnPid, 'http' | 'ws']
-  | ['gun_down', ConnPid, 'http' | 'ws', unknown, StreamRef[]]
-  | ['gun_inform', ConnPid, StreamRef, number, Headers]
-  | ['gun_response', ConnPid, StreamRef, IsFin, number, Headers]
-  | ['gun_data', ConnPid, StreamRef, IsFin, Buffer]
-  | ['gun_trailers', ConnPid, StreamRef, Headers]
-  | ['gun_upgrade', ConnPid, StreamRef, ['websocket'], Headers]
-  | ['gun_ws', ConnPid, StreamRef, IncomingFrame]
-  | ['gun_error', ConnPid, StreamRef, unknown]
-  | ['gun_error', ConnPid, unknown];
+  | GunUp
+  | GunDown
+  | GunInform
+  | GunResponse
+  | GunData
+  | GunTrailers
+  | GunUpgrade
+  | GunWs
+  | GunError;
 
 export const gun2: Dialect = {
   name: 'gun2',

@@ -44,6 +44,23 @@ export function formatFrame(frame: unknown): string {
   return formatTerm(frameShape(frame));
 }
 
-export type { ClassicMessage } from './classic.js';
+export type {
+  ClassicGunData,
+  ClassicGunError,
+  ClassicGunWs,
+  ClassicGunWsUpgrade,
+  ClassicMessage,
+} from './classic.js';
 export type { Dialect, DialectName, Outgoing } from './dialect.js';
-export type { Gun2Message } from './gun2.js';
+export type {
+  Gun2Message,
+  GunData,
+  GunDown,
+  GunError,
+  GunInform,
+  GunResponse,
+  GunTrailers,
+  GunUp,
+  GunUpgrade,
+  GunWs,
+} from './gun2.js';
