@@ -5,6 +5,10 @@ import { ErlangList, formatTerm, Pid, Ref } from '../runtime/index.js';
  * Text the shell prints in place of a result: an exception report. The REPL
  * prints whatever the evaluator hands back through its writer, so a report
  * goes through the same path as a value and comes out in the same place.
+ *
+ * ```ts
+ * showResult(new ShellReport('** exception error: bad argument')); // the text, as it is
+ * ```
  */
 export class ShellReport {
   constructor(
