@@ -1,9 +1,9 @@
 import { _, isAlive, isTraced, type Pid, ProcessExit, receive, self, traceCall } from '../runtime/index.js';
-import type { Awaitable } from './awaitable.js';
+import { type Awaitable, isPromise } from './awaitable.js';
 import { type From, genCall, genCast, isCall, reply, type ServerRef } from './call.js';
 import { checkObject } from './checks.js';
 import { type Starter, type StartOptions, startProcess } from './start.js';
-import { handleSystem, isSystem, type Statistics, stopProcess } from './sys.js';
+import { Counters, handleSystem, isSystem, type Statistics, stopProcess } from './sys.js';
 
 /**
  * What to do after a callback, beside the new state, as the last element
@@ -134,9 +134,7 @@ function reasonOf(error: unknown): unknown {
 class Server<S> {
   state!: S;
   action: Action | undefined = undefined;
-  readonly startTime = new Date();
-  messagesIn = 0;
-  messagesOut = 0;
+  private readonly counters = new Counters();
   readonly label: string;
 
   constructor(
@@ -198,15 +196,15 @@ class Server<S> {
 
   private dispatch(message: unknown): void | Promise<void> {
     if (isCall(message)) {
-      this.messagesIn++;
+      this.counters.messagesIn++;
       return this.call(message[2], message[1]);
     }
     if (message === TIMED_OUT) {
-      this.messagesIn++;
+      this.counters.messagesIn++;
       return this.info('timeout');
     }
     if (isCast(message)) {
-      this.messagesIn++;
+      this.counters.messagesIn++;
       return this.cast(message[1]);
     }
     if (isSystem(message)) return handleSystem(message[1], message[2], this.system);
@@ -214,7 +212,7 @@ class Server<S> {
       // gen_server: a server that traps exits stops with its parent's reason.
       return this.terminate(message[2]);
     }
-    this.messagesIn++;
+    this.counters.messagesIn++;
     return this.info(message);
   }
 
@@ -247,7 +245,7 @@ class Server<S> {
       if (result[0] === 'reply' && (result.length === 3 || result.length === 4)) {
         this.state = result[2] as S;
         this.action = result[3] as Action | undefined;
-        this.messagesOut++;
+        this.counters.messagesOut++;
         reply(from, result[1]);
         return;
       }
@@ -261,7 +259,7 @@ class Server<S> {
   private async stopReplying(reason: unknown, value: unknown, state: S, from: From): Promise<void> {
     this.state = state;
     await this.callTerminate(reason);
-    this.messagesOut++;
+    this.counters.messagesOut++;
     reply(from, value);
     throw new Stopping(reason);
   }
@@ -340,18 +338,9 @@ class Server<S> {
       this.state = fn(this.state) as S;
       return this.state;
     },
-    statistics: (): Statistics => ({
-      startTime: this.startTime,
-      currentTime: new Date(),
-      messagesIn: this.messagesIn,
-      messagesOut: this.messagesOut,
-    }),
+    statistics: (): Statistics => this.counters.statistics(),
     terminate: (reason: unknown): Promise<never> => this.terminate(reason),
   };
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** A stop decided by the server (a `'stop'` result, or terminate throwing): exit with `exit`. */

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { _, BadArgError, formatTerm, isTraced, Pid, ProcessExit, receive, traceCall } from '../runtime/index.js';
-import type { Awaitable } from './awaitable.js';
+import { type Awaitable, isPromise } from './awaitable.js';
 import { type From, isCall, reply } from './call.js';
 import { show } from './checks.js';
 import type { CallSpec } from './gen-server.js';
@@ -8,7 +8,7 @@ import type { GenStatem } from './gen-statem.js';
 import { Timeouts, timeoutKey } from './gen-statem-timeouts.js';
 import type { EventType, TimeoutEventType } from './gen-statem-types.js';
 import type { Starter } from './start.js';
-import { handleSystem, isSystem, type Statistics } from './sys.js';
+import { Counters, handleSystem, isSystem, type Statistics } from './sys.js';
 
 /**
  * The engine of GenStatem: the loop of one state machine process, as OTP's
@@ -120,9 +120,7 @@ export class Machine {
   /** Postponed events, oldest first. */
   private postponed: Event[] = [];
   private readonly timeouts = new Timeouts();
-  private readonly startTime = new Date();
-  private messagesIn = 0;
-  private messagesOut = 0;
+  private readonly counters = new Counters();
   private readonly label: string;
   private readonly stateEnter: boolean;
 
@@ -193,7 +191,7 @@ export class Machine {
         }
         // gen_statem: a machine that traps exits stops with its parent's reason.
         if (this.parent !== undefined && isParentExit(message, this.parent)) await this.terminate(message[2]);
-        this.messagesIn++;
+        this.counters.messagesIn++;
         event = this.eventOf(message);
       }
       try {
@@ -353,7 +351,7 @@ export class Machine {
         bad('bad_action_from_state_function', action);
       } else if (action[0] === 'reply' && action.length === 3) {
         if (!isFrom(action[1])) bad('bad_action_from_state_function', action);
-        this.messagesOut++;
+        this.counters.messagesOut++;
         reply(action[1] as From, action[2]);
       } else if (action[0] === 'next_event' && action.length === 3) {
         if (!stateCall) bad('bad_state_enter_action_from_state_function', action);
@@ -422,7 +420,7 @@ export class Machine {
     for (const action of list) {
       if (!Array.isArray(action) || action.length !== 3 || action[0] !== 'reply' || !isFrom(action[1]))
         throw fault('bad_reply_action_from_state_function', action);
-      this.messagesOut++;
+      this.counters.messagesOut++;
       reply(action[1], action[2]);
     }
     await this.callTerminate(outcome.reason);
@@ -464,18 +462,9 @@ export class Machine {
       [this.state, this.data] = replaced;
       return replaced;
     },
-    statistics: (): Statistics => ({
-      startTime: this.startTime,
-      currentTime: new Date(),
-      messagesIn: this.messagesIn,
-      messagesOut: this.messagesOut,
-    }),
+    statistics: (): Statistics => this.counters.statistics(),
     terminate: (reason: unknown): Promise<never> => this.terminate(reason),
   };
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as Promise<unknown> | undefined)?.then === 'function';
 }
 
 function isCast(message: unknown): message is readonly ['$gen_cast', unknown] {

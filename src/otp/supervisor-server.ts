@@ -10,7 +10,7 @@ import {
   type Shutdown,
   type Strategy,
 } from './supervisor-spec.js';
-import { handleSystem, isSystem, type Statistics } from './sys.js';
+import { Counters, handleSystem, isSystem, type Statistics } from './sys.js';
 
 /**
  * The supervisor process: its table of children, the loop that answers
@@ -124,9 +124,7 @@ export class SupervisorServer {
   private restartMarks = 0;
   /** When restarts happened (ms, monotonic), newest first, within the period. */
   private restarts: number[] = [];
-  readonly startTime = new Date();
-  messagesIn = 0;
-  messagesOut = 0;
+  private readonly counters = new Counters();
 
   constructor(
     plan: Plan,
@@ -176,18 +174,18 @@ export class SupervisorServer {
     for (;;) {
       const message = await receive([_]);
       if (isCall(message)) {
-        this.messagesIn++;
+        this.counters.messagesIn++;
         const answer = await this.call(message[2]);
-        this.messagesOut++;
+        this.counters.messagesOut++;
         reply(message[1], answer);
       } else if (isSystem(message)) {
         await handleSystem(message[1], message[2], this.system);
       } else if (isExit(message)) {
-        this.messagesIn++;
+        this.counters.messagesIn++;
         if (message[1] === this.parent) await this.terminate(message[2]);
         await this.childExited(message[1], message[2]);
       } else if (isTryAgain(message)) {
-        this.messagesIn++;
+        this.counters.messagesIn++;
         await this.tryAgain(message[1]);
       } else {
         // OTP logs "Supervisor received unexpected message" and goes on.
@@ -545,12 +543,7 @@ export class SupervisorServer {
       // snapshot cannot be put back, so this is refused (reported as a failed fun).
       throw new Error("a supervisor's state cannot be replaced");
     },
-    statistics: (): Statistics => ({
-      startTime: this.startTime,
-      currentTime: new Date(),
-      messagesIn: this.messagesIn,
-      messagesOut: this.messagesOut,
-    }),
+    statistics: (): Statistics => this.counters.statistics(),
     terminate: (reason: unknown): Promise<never> => this.terminate(reason),
   };
 }

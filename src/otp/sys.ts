@@ -22,6 +22,30 @@ export interface Statistics {
   readonly messagesOut: number;
 }
 
+/**
+ * What every behaviour counts for `statistics`: one object per process,
+ * kept by its loop (`messagesIn++` per message taken, `messagesOut++` per
+ * reply sent).
+ */
+export class Counters {
+  /** When the process started. */
+  readonly startTime = new Date();
+  /** Messages the loop has taken from the mailbox. */
+  messagesIn = 0;
+  /** Replies sent to calls. */
+  messagesOut = 0;
+
+  /** The figures as `statistics` returns them. */
+  statistics(): Statistics {
+    return {
+      startTime: this.startTime,
+      currentTime: new Date(),
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+    };
+  }
+}
+
 /** What a behaviour gives the system-message handler. */
 export interface SystemTarget {
   getState(): unknown;
