@@ -4,9 +4,20 @@ import { Pid, Ref } from './ids.js';
 /**
  * Marks an array to print as an Erlang list `[a,b]` rather than a tuple:
  * beamish writes both as arrays, so only the caller knows which one it is.
+ * Only `formatTerm` reads it; it is not a term to send in place of an array.
+ *
+ * @example
+ * ```ts
+ * formatTerm(['ok', 1, 2]);                                // {ok,1,2}
+ * formatTerm(new ErlangList(['ok', 1, 2]));                // [ok,1,2]
+ * formatTerm(['headers', new ErlangList([['a', 'b'], ['c', 'd']])]); // {headers,[{a,b},{c,d}]}
+ * ```
  */
 export class ErlangList {
-  constructor(readonly items: readonly unknown[]) {}
+  constructor(
+    /** The list's elements, printed in order, each as `formatTerm` prints it. */
+    readonly items: readonly unknown[],
+  ) {}
 }
 
 /**
