@@ -12,12 +12,29 @@ export type MessageMode = 'shared' | 'freeze' | 'clone';
 
 let mode: MessageMode = 'shared';
 
+/** The runtime-wide options `configure` sets. */
 export interface RuntimeOptions {
   /** How messages travel: by reference (default), frozen, or cloned. */
   readonly messages?: MessageMode;
 }
 
-/** Sets runtime-wide options; returns the options that were in force. */
+/**
+ * Sets runtime-wide options; returns the options that were in force, so
+ * they can be put back. Options left out keep their value.
+ *
+ * @example
+ * ```ts
+ * const before = configure({ messages: 'freeze' }); // { messages: 'shared' }
+ * const msg = { n: 1 };
+ * send(self(), msg);
+ * try {
+ *   msg.n = 2; // throws: a sent message is frozen now, as an Erlang message cannot change
+ * } catch (err) {
+ *   console.log(err instanceof TypeError); // true
+ * }
+ * configure(before);
+ * ```
+ */
 export function configure(options: RuntimeOptions): Required<RuntimeOptions> {
   const previous = { messages: mode };
   if (typeof options !== 'object' || options === null) {

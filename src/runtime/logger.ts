@@ -9,6 +9,7 @@ import { describe } from './validate.js';
  * not crashes and are not reported (Erlang does the same for plain processes).
  */
 
+/** What a `Logger` is told of one crashed process. */
 export interface CrashReport {
   /** The process that crashed. */
   readonly pid: Pid;
@@ -24,7 +25,16 @@ export interface CrashReport {
   readonly reason: unknown;
 }
 
+/**
+ * Where crash reports go: `consoleLogger` until `setLogger` installs another.
+ * Erlang's equivalent is a `logger` handler for crash reports.
+ */
 export interface Logger {
+  /**
+   * Called once for each crash, as the process dies (before its links and
+   * monitors fire). What it throws is caught: the report then goes to
+   * `consoleLogger`, with the logger's error.
+   */
   crash(report: CrashReport): void;
 }
 
@@ -39,7 +49,22 @@ export const consoleLogger: Logger = {
 
 let current: Logger = consoleLogger;
 
-/** Replaces the logger; returns the one it replaces. */
+/**
+ * Replaces the logger; returns the one it replaces. A test that expects a
+ * crash sets a logger that keeps the reports, then puts the old one back.
+ *
+ * @example
+ * ```ts
+ * const reports: CrashReport[] = [];
+ * const previous = setLogger({ crash: (report) => void reports.push(report) });
+ * const [child, ref] = spawnMonitor(() => {
+ *   throw new Error('boom');
+ * });
+ * await receive([['DOWN', ref, 'process', child, _]]);
+ * setLogger(previous);
+ * console.log(reports.length, reports[0]?.pid === child); // 1 true
+ * ```
+ */
 export function setLogger(logger: Logger): Logger {
   if (typeof logger !== 'object' || logger === null || typeof logger.crash !== 'function') {
     throw new BadArgError(
