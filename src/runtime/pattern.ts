@@ -27,6 +27,7 @@ const MATCHER: unique symbol = Symbol('beamish.matcher');
 
 /** A pattern element that decides by code whether a value matches. */
 export interface Matcher<T> {
+  /** The test itself; only `match` calls it (its key is not exported). */
   readonly [MATCHER]: (value: unknown) => boolean;
   /** Shown in error messages and by `util.inspect`. */
   readonly description: string;
@@ -42,18 +43,70 @@ function matcher<T>(description: string, test: (value: unknown) => boolean): Mat
   }) as Matcher<T>;
 }
 
-/** Matches anything (Erlang's `_`). */
+/**
+ * Matches anything (Erlang's `_`).
+ *
+ * @example
+ * ```ts
+ * const [, reason] = await receive([['stop', _]]); // Erlang: receive {stop, Reason} -> Reason end
+ * ```
+ */
 export const _: Matcher<unknown> = matcher('_', () => true);
+/**
+ * Matches any string: an atom or a text in beamish, so Erlang's
+ * `X when is_atom(X)` and `X when is_binary(X)` of text.
+ *
+ * @example
+ * ```ts
+ * const [, name] = await receive([['hello', anyString]]); // name: string
+ * ```
+ */
 export const anyString: Matcher<string> = matcher('anyString', (v) => typeof v === 'string');
+/**
+ * Matches any number, NaN and the infinities included: Erlang's
+ * `X when is_number(X)`. A bigint is not a number; see `anyBigint`.
+ *
+ * @example
+ * ```ts
+ * const [from, n] = await receive([[anyPid, anyNumber]]); // Erlang: receive {From, N} when is_pid(From), is_number(N)
+ * send(from, n * 2);
+ * ```
+ */
 export const anyNumber: Matcher<number> = matcher('anyNumber', (v) => typeof v === 'number');
+/** Matches any bigint: Erlang's `X when is_integer(X)` for the integers a number cannot hold exactly. */
 export const anyBigint: Matcher<bigint> = matcher('anyBigint', (v) => typeof v === 'bigint');
+/** Matches `true` and `false`: Erlang's `X when is_boolean(X)`. */
 export const anyBoolean: Matcher<boolean> = matcher('anyBoolean', (v) => typeof v === 'boolean');
+/**
+ * Matches any Buffer: Erlang's `X when is_binary(X)`. A plain Uint8Array
+ * is not a Buffer and does not match.
+ *
+ * @example
+ * ```ts
+ * const [, bytes] = await receive([['data', anyBuffer]]); // bytes: Buffer
+ * ```
+ */
 export const anyBuffer: Matcher<Buffer> = matcher('anyBuffer', (v) => Buffer.isBuffer(v));
+/** Matches any pid, of this node or another: Erlang's `X when is_pid(X)`. */
 export const anyPid: Matcher<Pid> = matcher('anyPid', (v) => v instanceof Pid);
+/** Matches any ref (an alias or a monitor's ref included): Erlang's `X when is_reference(X)`. */
 export const anyRef: Matcher<Ref> = matcher('anyRef', (v) => v instanceof Ref);
+/**
+ * Matches any array, of any length: Erlang's `X when is_tuple(X)`. An array
+ * pattern matches only arrays of its own length; this one matches them all.
+ */
 export const anyArray: Matcher<readonly unknown[]> = matcher('anyArray', (v) => Array.isArray(v));
 
-/** Matches any instance of `ctor` (with `instanceof`). */
+/**
+ * Matches any instance of `ctor` (with `instanceof`), subclasses included;
+ * Erlang has no classes, and matches records by their tag.
+ *
+ * @example
+ * ```ts
+ * const [, err] = await receive([['failed', instanceOf(Error)]]); // err: Error
+ * console.log(err.message);
+ * ```
+ */
 export function instanceOf<T>(ctor: abstract new (...args: never[]) => T): Matcher<T> {
   if (typeof ctor !== 'function') {
     throw new BadArgError('instanceOf', 'ctor', `expected a class, got ${describe(ctor)}`);
@@ -61,7 +114,17 @@ export function instanceOf<T>(ctor: abstract new (...args: never[]) => T): Match
   return matcher(`instanceOf(${ctor.name})`, (v) => v instanceof ctor);
 }
 
-/** Matches any value for which `pred` returns true; a type guard narrows the type. */
+/**
+ * Matches any value for which `pred` returns true: a guard on one element.
+ * A type guard narrows the matched type. As in Erlang, a guard that throws
+ * does not match.
+ *
+ * @example
+ * ```ts
+ * const isEven = (v: unknown): v is number => typeof v === 'number' && v % 2 === 0;
+ * const [, n] = await receive([['n', guard(isEven)]]); // Erlang: receive {n, N} when N rem 2 =:= 0; n: number
+ * ```
+ */
 export function guard<T>(pred: (value: unknown) => value is T): Matcher<T>;
 export function guard(pred: (value: unknown) => boolean): Matcher<unknown>;
 export function guard(pred: (value: unknown) => boolean): Matcher<unknown> {
@@ -73,7 +136,14 @@ export function guard(pred: (value: unknown) => boolean): Matcher<unknown> {
 
 /**
  * Matches what `pattern` matches, when `pred` also holds for the matched
- * value: Erlang's `Pattern when Guard`.
+ * value: Erlang's `Pattern when Guard`. `pred` gets the message typed from
+ * the pattern; as in Erlang, a guard that throws does not match.
+ *
+ * @example
+ * ```ts
+ * const big = await receive([where(['n', anyNumber], ([, n]) => n > 10)]); // Erlang: receive {n, N} when N > 10
+ * // big: ['n', number]
+ * ```
  */
 export function where<const P>(pattern: P, pred: (value: Matched<P>) => boolean): Matcher<Matched<P>> {
   if (typeof pred !== 'function') {
@@ -109,7 +179,19 @@ export type Matched<P> =
             ? { [K in keyof P]: Matched<P[K]> }
             : P;
 
-/** Does `value` match `pattern`? */
+/**
+ * Does `value` match `pattern`? The test `receive` applies to each message:
+ * an array matches an array of its length, element by element; a plain
+ * object, a plain object with at least its keys; a matcher, by its test;
+ * anything else, by `===`. For filtering outside a receive.
+ *
+ * @example
+ * ```ts
+ * match(['ok', _], ['ok', 42]);                      // true
+ * match({ status: 200 }, { status: 200, body: '' }); // true: a map pattern needs only its keys
+ * match([anyString], ['a', 'b']);                    // false: a tuple of another size
+ * ```
+ */
 export function match(pattern: unknown, value: unknown): boolean {
   // Split in three so that this part, which decides most tests, is small
   // enough to be inlined into the receive that calls it.
