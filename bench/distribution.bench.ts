@@ -195,8 +195,8 @@ export async function distributionBenchmarks(pings = 20_000, items = 200_000, ro
       },
     ];
   } finally {
-    await stopNode();
-    for (const node of erls) await node.stop();
+    // Everything started is stopped, even when a stop before it fails.
+    await Promise.allSettled([stopNode(), ...erls.map((node) => node.stop())]);
     await epmd?.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -145,8 +145,11 @@ describe('control messages between our node and a peer driven by hand', { skip }
 
   after(async () => {
     peer?.close();
-    await stopNode();
-    await epmd?.stop();
+    try {
+      await stopNode();
+    } finally {
+      await epmd?.stop();
+    }
   });
 
   it('packets we send are 112 then the control tuple and the payload; a hidden peer is in nodes("hidden")', async () => {

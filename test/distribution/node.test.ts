@@ -77,9 +77,16 @@ describe('a beamish node in an Erlang cluster', { skip }, () => {
   });
 
   after(async () => {
-    await stopNode();
-    await erl?.stop();
-    await epmd?.stop();
+    // Each one stopped even when one before it fails.
+    try {
+      await stopNode();
+    } finally {
+      try {
+        await erl?.stop();
+      } finally {
+        await epmd?.stop();
+      }
+    }
   });
 
   it('starts: registered with epmd, node() is its name, and a handshake works each way (erl dials, then we dial)', async () => {
