@@ -18,16 +18,38 @@ import { assertTimeout, describe } from './validate.js';
  * as it arrives.
  */
 
-/** A pattern with a handler: Erlang's `Pattern -> Body`. */
+/**
+ * A pattern with a handler: Erlang's `Pattern -> Body`. Made by `on`; a
+ * clause is a value, so a receive loop can build one once and reuse it.
+ *
+ * @example
+ * ```ts
+ * const stop: Clause<'stop', 'stopped'> = on('stop', () => 'stopped' as const);
+ * const next = await receive([on(['job', anyNumber], ([, n]) => n), stop]); // number | 'stopped'
+ * ```
+ */
 export class Clause<T = unknown, R = unknown> {
   /** @internal */
   constructor(
+    /** The pattern a message must match for this clause to take it. */
     readonly pattern: unknown,
+    /** Called with the matched message; what it returns (awaited) is what `receive` returns. */
     readonly handler: (message: T) => R,
   ) {}
 }
 
-/** A clause whose handler gets the matched message, typed from the pattern. */
+/**
+ * A clause whose handler gets the matched message, typed from the pattern.
+ * A receive with handlers returns what the handler of the clause that
+ * matched returns.
+ *
+ * @example
+ * ```ts
+ * // Erlang: receive {add, A, B} -> A + B; zero -> 0 end
+ * const total = await receive([on(['add', anyNumber, anyNumber], ([, a, b]) => a + b), on('zero', () => 0)]);
+ * // total: number
+ * ```
+ */
 export function on<const P, R>(pattern: P, handler: (message: Matched<P>) => R): Clause<Matched<P>, R> {
   if (typeof handler !== 'function') throw new BadArgError('on', 'handler', 'expected a function');
   return new Clause(pattern, handler as (message: unknown) => R);
@@ -55,6 +77,17 @@ export type Received<Cs extends readonly unknown[]> = Cs[number] extends infer C
  * wildcard, matcher, pid, number or object (`receive(['ping', _])`) is the
  * outer list forgotten, and is refused with BadArgError; so is a clause
  * after `_`, which could never match.
+ *
+ * @example
+ * ```ts
+ * // Erlang: receive {ping, From} -> From ! pong end
+ * const [, from] = await receive([['ping', anyPid]]);
+ * send(from, 'pong');
+ *
+ * // Erlang: receive {add, N} -> N; stop -> 0 after 1000 -> timeout end
+ * const outcome = await receive([on(['add', anyNumber], ([, n]) => n), on('stop', () => 0)], 1000, 'timeout');
+ * // outcome: number | 'timeout'
+ * ```
  */
 export function receive<const Cs extends readonly unknown[]>(clauses: Cs, timeoutMs?: number): Promise<Received<Cs>>;
 export function receive<const Cs extends readonly unknown[], A>(
@@ -242,6 +275,17 @@ function timedOut(timeout: number, hasAfter: boolean, after: unknown): Promise<u
  * finds its message does not yield; in JavaScript every `await` does, so a
  * process that drains a batch of queued messages uses this to take them one
  * after another in the same turn.
+ *
+ * @example
+ * ```ts
+ * // Take every ['data', Buffer] queued now, without yielding between them.
+ * const chunks: Buffer[] = [];
+ * let m = receiveNow([['data', anyBuffer]]); // ['data', Buffer] | undefined
+ * while (m !== undefined) {
+ *   chunks.push(m[1]);
+ *   m = receiveNow([['data', anyBuffer]]);
+ * }
+ * ```
  */
 export function receiveNow<const Cs extends readonly unknown[], const N = undefined>(
   clauses: Cs,
@@ -262,7 +306,17 @@ export type SyncReceived<Cs extends readonly unknown[]> = Cs[number] extends inf
     : Matched<C>
   : never;
 
-/** Empties the running process's mailbox and returns what it held, oldest first. */
+/**
+ * Empties the running process's mailbox and returns what it held, oldest
+ * first: the Erlang shell's `flush()`, which prints them instead.
+ *
+ * @example
+ * ```ts
+ * send(self(), 'a');
+ * send(self(), ['b', 1]);
+ * flush(); // [ 'a', [ 'b', 1 ] ]; the mailbox is empty now
+ * ```
+ */
 export function flush(): unknown[] {
   return actor().mailbox?.drain() ?? [];
 }
@@ -270,6 +324,11 @@ export function flush(): unknown[] {
 /**
  * Suspends the running process for `ms` milliseconds, leaving its mailbox
  * alone: Erlang's `timer:sleep/1`, i.e. `receive after Ms -> ok end`.
+ *
+ * @example
+ * ```ts
+ * await sleep(100); // Erlang: timer:sleep(100); messages that arrive meanwhile stay queued
+ * ```
  */
 export function sleep(ms: number): Promise<void> {
   return receive([], ms, undefined);
