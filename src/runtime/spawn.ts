@@ -10,6 +10,10 @@ import { emitTrace, TRACE_PROCS, TRACE_SET_ON_SPAWN } from './trace-events.js';
 /** What a process runs: any function, usually async. Its result is ignored. */
 export type ProcessFn = () => unknown;
 
+/**
+ * Options of `spawn`, `spawnLink`, `spawnMonitor` and `run`: each is set up
+ * before the new process runs, so nothing can reach it first.
+ */
 export interface SpawnOptions {
   /** Link the new process to the caller before it runs (`spawn_link`). */
   readonly link?: boolean;
@@ -120,21 +124,56 @@ function traceSpawn(parent: Proc, child: Proc, fn: ProcessFn): void {
   }
 }
 
-/** Starts a process running `fn`; returns its pid at once. */
+/**
+ * Starts a process running `fn`; returns its pid at once (Erlang's
+ * `spawn/1`). `fn` starts in a microtask, after `spawn` returns. The type
+ * parameter says what the process accepts, so `send` to it is checked.
+ *
+ * @example
+ * ```ts
+ * // Erlang: Pid = spawn(fun() -> receive {ping, From} -> From ! pong end end)
+ * const echo = spawn(async () => {
+ *   const [, from] = await receive([['ping', anyPid]]);
+ *   send(from, 'pong');
+ * });
+ * send(echo, ['ping', self()]);
+ * await receive(['pong']);
+ * ```
+ */
 export function spawn<M = unknown>(fn: ProcessFn, opts?: SpawnOptions): Pid<M> {
   const proc = create(fn, opts, 'spawn');
   scheduleStart(proc, fn);
   return proc.pid as Pid<M>;
 }
 
-/** `spawn`, linked to the caller before it runs (Erlang's `spawn_link`). */
+/**
+ * `spawn`, linked to the caller before it runs (Erlang's `spawn_link`): if
+ * either dies abnormally, so does the other, unless it traps exits.
+ *
+ * @example
+ * ```ts
+ * processFlag('trap_exit', true);
+ * const worker = spawnLink(() => exit('crashed')); // Erlang: spawn_link(fun() -> exit(crashed) end)
+ * await receive([['EXIT', worker, 'crashed']]); // trapped: the exit signal arrives as a message
+ * ```
+ */
 export function spawnLink<M = unknown>(fn: ProcessFn, opts?: Omit<SpawnOptions, 'link'>): Pid<M> {
   const proc = create(fn, { ...opts, link: true }, 'spawnLink');
   scheduleStart(proc, fn);
   return proc.pid as Pid<M>;
 }
 
-/** `spawn`, monitored by the caller before it runs; returns `[pid, monitorRef]`. */
+/**
+ * `spawn`, monitored by the caller before it runs; returns `[pid, monitorRef]`
+ * (Erlang's `spawn_monitor`). The caller gets `['DOWN', monitorRef,
+ * 'process', pid, reason]` when the process ends.
+ *
+ * @example
+ * ```ts
+ * const [worker, ref] = spawnMonitor(() => sleep(10)); // Erlang: {Pid, Ref} = spawn_monitor(F)
+ * const [, , , , reason] = await receive([['DOWN', ref, 'process', worker, _]]); // reason: 'normal'
+ * ```
+ */
 export function spawnMonitor<M = unknown>(fn: ProcessFn, opts?: Omit<SpawnOptions, 'link'>): [Pid<M>, Ref] {
   const proc = create(fn, opts, 'spawnMonitor');
   const ref = new Ref();
@@ -148,6 +187,15 @@ export function spawnMonitor<M = unknown>(fn: ProcessFn, opts?: Omit<SpawnOption
  * or rejects as soon as the process dies otherwise: with what it threw, or
  * with a `ProcessExit` carrying the reason it was killed with. Handy in tests
  * and scripts: each call gets a fresh process with an empty mailbox.
+ *
+ * @example
+ * ```ts
+ * const n = await run(async () => {
+ *   send(self(), ['n', 41]);
+ *   const [, m] = await receive([['n', anyNumber]]);
+ *   return m + 1;
+ * }); // 42
+ * ```
  */
 export function run<T>(fn: () => T | Promise<T>, opts?: SpawnOptions): Promise<T> {
   return new Promise<T>((resolve, reject) => {
