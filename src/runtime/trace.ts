@@ -42,6 +42,7 @@ export type TraceMessage =
   | readonly ['trace', Pid, 'register' | 'unregister', string]
   | readonly ['trace', Pid, 'call', unknown];
 
+/** Options of `trace` when it turns flags on. */
 export interface TraceOptions {
   /** Where trace messages go; the caller by default, as in Erlang. Must be alive. */
   readonly tracer?: Pid;
@@ -113,6 +114,13 @@ export function trace(target: Pid, how: boolean, flags: readonly TraceFlag[], op
  * process is traced with `'call'`; does nothing otherwise. For behaviours
  * (beamish/otp's GenServer reports each request it handles) and for any
  * code that wants its own events in the trace.
+ *
+ * @example
+ * ```ts
+ * trace(self(), true, ['call']);
+ * traceCall(['step', 1]);
+ * await receive([['trace', self(), 'call', ['step', 1]]]); // the caller is its own tracer here
+ * ```
  */
 export function traceCall(event: unknown): void {
   const me = actor();
@@ -122,6 +130,12 @@ export function traceCall(event: unknown): void {
 /**
  * Whether the running process is traced with `flag`: one field test, so
  * code can skip building a `traceCall` event nobody will see.
+ *
+ * @example
+ * ```ts
+ * const queue = [1, 2, 3];
+ * if (isTraced('call')) traceCall(['queue', [...queue]]); // the copy is made only when someone watches
+ * ```
  */
 export function isTraced(flag: Exclude<TraceFlag, 'all'>): boolean {
   const bit = BITS[flag];
@@ -130,8 +144,29 @@ export function isTraced(flag: Exclude<TraceFlag, 'all'>): boolean {
   return (current().traceFlags & bit) !== 0;
 }
 
-/** The flags `pid` is traced with, and its tracer; `undefined` if it is not traced or not alive. */
-export function traceInfo(pid: Pid): { flags: TraceFlag[]; tracer: Pid } | undefined {
+/**
+ * The flags `pid` is traced with, and its tracer; `undefined` if it is not
+ * traced or not alive. Erlang's `erlang:trace_info(Pid, flags)` and
+ * `erlang:trace_info(Pid, tracer)` in one call.
+ *
+ * @example
+ * ```ts
+ * const worker = spawn(() => receive(['stop']));
+ * trace(worker, true, ['send', 'procs']);
+ * traceInfo(worker); // { flags: [ 'send', 'procs' ], tracer: self() }
+ * trace(worker, false, ['all']);
+ * traceInfo(worker); // undefined
+ * send(worker, 'stop');
+ * ```
+ */
+export function traceInfo(pid: Pid):
+  | {
+      /** The flags it is traced with, in a fixed order; never `'all'`. */
+      flags: TraceFlag[];
+      /** The process its trace messages go to. */
+      tracer: Pid;
+    }
+  | undefined {
   assertPid('traceInfo', 'pid', pid);
   const proc = procOf(pid);
   if (!proc.alive || proc.traceFlags === 0 || proc.tracer === undefined) return undefined;
