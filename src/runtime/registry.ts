@@ -28,14 +28,34 @@ export function registerProc(fn: string, name: unknown, proc: Proc, pid: Pid = p
   if ((proc.traceFlags & TRACE_PROCS) !== 0) emitTrace(proc, ['trace', proc.pid, 'register', name]);
 }
 
-/** Gives `pid` the name `name`, so `send(name, msg)` reaches it. Returns true. */
+/**
+ * Gives `pid` the name `name`, so `send(name, msg)` reaches it. Returns
+ * true. As Erlang's `register/2`, throws BadArgError if the name is taken,
+ * the process already has a name, or it is not alive.
+ *
+ * @example
+ * ```ts
+ * const worker = spawn(() => receive(['stop']));
+ * register('worker', worker); // Erlang: register(worker, Pid)
+ * send('worker', 'stop'); // reaches it by name: worker ! stop
+ * ```
+ */
 export function register(name: string, pid: Pid): true {
   assertPid('register', 'pid', pid);
   registerProc('register', name, procOf(pid), pid);
   return true;
 }
 
-/** Frees `name`. Throws BadArgError when nothing is registered under it. */
+/**
+ * Frees `name`. Throws BadArgError when nothing is registered under it (Erlang's
+ * `unregister/1`). A name is also freed when its process dies.
+ *
+ * @example
+ * ```ts
+ * register('db', self());
+ * unregister('db'); // true; whereis('db') is undefined now
+ * ```
+ */
 export function unregister(name: string): true {
   const proc = names.get(name);
   if (proc === undefined) throw new BadArgError('unregister', 'name', `'${String(name)}' is not registered`);
@@ -45,12 +65,29 @@ export function unregister(name: string): true {
   return true;
 }
 
-/** The pid registered as `name`, or `undefined`. */
+/**
+ * The pid registered as `name`, or `undefined` (Erlang's `whereis/1`,
+ * which returns the atom `undefined`).
+ *
+ * @example
+ * ```ts
+ * const logger = whereis('logger');
+ * if (logger !== undefined) send(logger, ['log', 'hello']);
+ * ```
+ */
 export function whereis(name: string): Pid | undefined {
   return names.get(name)?.pid;
 }
 
-/** Every registered name. */
+/**
+ * Every registered name (Erlang's `registered/0`).
+ *
+ * @example
+ * ```ts
+ * register('db', self());
+ * registered(); // [ 'db' ], and every other name held now
+ * ```
+ */
 export function registered(): string[] {
   return [...names.keys()];
 }
