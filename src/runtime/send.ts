@@ -19,6 +19,15 @@ import { describe } from './validate.js';
  * active (dropped too). Messages from one sender to one receiver arrive in
  * the order sent. Returns the message. A name that nothing is registered
  * under is an error (Erlang's badarg).
+ *
+ * @example
+ * ```ts
+ * send(pid, ['hello', self()]); // Erlang: Pid ! {hello, self()}
+ * register('inbox', self());
+ * send('inbox', 'ping'); // Erlang: inbox ! ping
+ * const typed = spawn<readonly ['say', string]>(() => receive([['say', anyString]]));
+ * send(typed, ['say', 'hi']); // checked against the pid's type: ['sya', 'hi'] does not compile
+ * ```
  */
 export function send<M = unknown>(dest: string | Ref, message: M): M;
 export function send<M>(dest: Pid<M>, message: NoInfer<M>): M;
