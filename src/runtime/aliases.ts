@@ -37,6 +37,13 @@ export function alias(): Ref {
  * Turns off an alias of the running process. Returns true if it was an
  * active alias of this process, false otherwise (another process's alias,
  * an ended one, or a ref that never was one), as Erlang's `unalias/1`.
+ *
+ * @example
+ * ```ts
+ * const a = alias();
+ * unalias(a); // true
+ * unalias(a); // false: it is off already
+ * ```
  */
 export function unalias(ref: Ref): boolean {
   if (!(ref instanceof Ref)) throw new BadArgError('unalias', 'alias', `expected a ref, got ${describe(ref)}`);
