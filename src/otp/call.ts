@@ -2,6 +2,7 @@ import {
   _,
   demonitor,
   monitor,
+  nameAt,
   type Pid,
   ReceiveTimeout,
   type Ref,
@@ -40,8 +41,19 @@ export type From<R = unknown> = readonly [pid: Pid, tag: Ref] & {
   readonly [replyType]?: R;
 };
 
-/** A server: its pid, or the name it is registered under. */
-export type ServerRef = Pid | string;
+/**
+ * A server: its pid, the name it is registered under, or `[name, node]`
+ * for a name on another node (Erlang's `{Name, Node}`; needs a running
+ * node, see beamish/distribution).
+ */
+export type ServerRef = Pid | string | readonly [name: string, node: string];
+
+/** The pid a server ref leads to now, or undefined (a name nothing holds). */
+export function resolveServer(server: ServerRef): Pid | undefined {
+  if (typeof server === 'string') return whereis(server);
+  if (Array.isArray(server)) return nameAt(server[0], server[1]);
+  return server as Pid;
+}
 
 /**
  * Answers a call: `reply(from, value)`, as `gen_server:reply/2`. For a
@@ -87,7 +99,7 @@ export async function genCall(
 ): Promise<unknown> {
   checkServer(fn, server);
   checkTimeout(fn, 'timeoutMs', timeoutMs);
-  const pid = typeof server === 'string' ? whereis(server) : server;
+  const pid = resolveServer(server);
   if (pid === undefined) throw new CallError('noproc', module, server, request, timeoutMs);
   const me = self();
   // Erlang: exit({calling_self, {gen_server, call, [...]}}) rather than a
@@ -128,6 +140,6 @@ export async function genCall(
  */
 export function genCast(fn: string, server: ServerRef, request: unknown): void {
   checkServer(fn, server);
-  const pid = typeof server === 'string' ? whereis(server) : server;
+  const pid = resolveServer(server);
   if (pid !== undefined) send(pid, ['$gen_cast', request]);
 }

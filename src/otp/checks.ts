@@ -18,11 +18,13 @@ export function checkTimeout(fn: string, argument: string, value: unknown): numb
   );
 }
 
-/** A server: a pid or a registered name. */
+/** A server: a pid, a registered name, or `[name, node]`. */
 export function checkServer(fn: string, value: unknown): void {
   if (value instanceof Pid) return;
   if (typeof value === 'string' && value.length > 0) return;
-  throw new BadArgError(fn, 'server', `expected a pid or a registered name, got ${show(value)}`);
+  if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string')
+    return;
+  throw new BadArgError(fn, 'server', `expected a pid, a registered name or [name, node], got ${show(value)}`);
 }
 
 export function checkObject(fn: string, argument: string, value: unknown): void {

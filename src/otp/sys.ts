@@ -1,5 +1,5 @@
 import { _, demonitor, exit, monitor, receive, self, send, whereis } from '../runtime/index.js';
-import { type From, genCall, reply, type ServerRef } from './call.js';
+import { type From, genCall, reply, resolveServer, type ServerRef } from './call.js';
 import { checkServer, checkTimeout } from './checks.js';
 import { CallError } from './errors.js';
 
@@ -156,7 +156,7 @@ export async function stopProcess(
 ): Promise<void> {
   checkServer(fn, server);
   checkTimeout(fn, 'timeoutMs', timeoutMs);
-  const pid = typeof server === 'string' ? whereis(server) : server;
+  const pid = resolveServer(server);
   if (pid === undefined) throw new CallError('noproc', module, server, ['stop', reason], timeoutMs);
   if (pid === self()) throw new CallError('calling_self', module, server, ['stop', reason], timeoutMs);
   const mref = monitor('process', pid);

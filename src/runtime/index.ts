@@ -9,6 +9,7 @@ export { makeRef, Pid, Ref } from './ids.js';
 export { isAlive, node, type ProcessInfo, processes, processInfo, self, selfSignal } from './info.js';
 export { configure, type MessageMode, type RuntimeOptions } from './isolation.js';
 export { type CrashReport, consoleLogger, type Logger, setLogger } from './logger.js';
+export { nameAt } from './name-at.js';
 export {
   _,
   anyArray,

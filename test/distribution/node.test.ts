@@ -329,6 +329,8 @@ describe('a beamish node in an Erlang cluster', { skip }, () => {
     await run(async () => {
       register('t_call', self());
       assert.equal(await GenServer.call(remoteName('net_kernel', ERL), ['is_auth', TS]), 'yes');
+      // Erlang's {Name, Node} as a server ref: [name, node].
+      assert.equal(await GenServer.call(['net_kernel', ERL], ['is_auth', TS]), 'yes');
       await erl.eval(toUs('t_call', `{kernel, whereis(net_kernel)}`));
       const [, kernel] = await receive([['kernel', anyPid]], 5000);
       assert.equal(await GenServer.call(kernel, ['is_auth', TS], 5000), 'yes');

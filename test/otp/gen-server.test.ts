@@ -16,6 +16,8 @@ import {
   flush,
   isAlive,
   monitor,
+  nameAt,
+  node,
   type Pid,
   processFlag,
   receive,
@@ -60,6 +62,21 @@ describe('GenServer', () => {
       assert.equal(await GenServer.call(pid, ['get']), 0);
       await GenServer.stop(pid);
       assert.equal(isAlive(pid), false);
+    });
+  });
+
+  it("[name, node()] is a server ref too, as Erlang's {Name, node()}; on an undistributed node, another node's name is noproc", async () => {
+    await run(async () => {
+      const pid = await GenServer.start(counter, 4, { name: 'gs_at_node' });
+      assert.equal(await GenServer.call<number>(['gs_at_node', node()], ['get']), 4);
+      assert.equal(nameAt('gs_at_node', node()), pid);
+      assert.equal(nameAt('gs_at_node', 'elsewhere@127.0.0.1'), undefined);
+      await assert.rejects(GenServer.call(['gs_at_node', 'elsewhere@127.0.0.1'], ['get']), (e: unknown) => {
+        return e instanceof CallError && e.why === 'noproc';
+      });
+      await GenServer.stop(['gs_at_node', node()]);
+      assert.equal(isAlive(pid), false);
+      assert.throws(() => nameAt('', node()), /nameAt: bad argument 'name'/);
     });
   });
 
@@ -377,10 +394,10 @@ describe('GenServer', () => {
     await run(async () => {
       await assert.rejects(GenServer.start(null as never, undefined), /expected an object/);
       await assert.rejects(GenServer.start({} as never, undefined), /init function/);
-      await assert.rejects(GenServer.call(42 as never, 'x'), /expected a pid or a registered name/);
+      await assert.rejects(GenServer.call(42 as never, 'x'), /expected a pid, a registered name or \[name, node\]/);
       await assert.rejects(GenServer.call('x', 'y', -1), /timeoutMs/);
       await assert.rejects(GenServer.start(counter, 0, { name: '' }), /opts.name/);
-      assert.throws(() => GenServer.cast({} as never, 'x'), /expected a pid or a registered name/);
+      assert.throws(() => GenServer.cast({} as never, 'x'), /expected a pid, a registered name or \[name, node\]/);
     });
   });
 
