@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark and prints a Markdown table: our figure, the
  * baseline measured in the same run, their ratio, and the target.
- * `npm run bench` (or `npm run bench -- runtime` / `-- otp` / `-- gun` / `-- http` for one group).
+ * `npm run bench` (or `npm run bench -- runtime` / `-- otp` / `-- distribution` / `-- gun` / `-- http` for one group).
  * The runtime group also runs the same workloads in Erlang
  * (bench/beam/runtime.escript) when `escript` is on the PATH, and adds a row
  * against Erlang's figure for each of ours; it says so when Erlang is missing.
@@ -144,6 +144,12 @@ await group('otp', async () => {
   runBeam('gencall');
   if (call === undefined) throw new Error('the otp benchmark returned no figure');
   figures.push(call, ...vsBeam(call, beam?.gencall, 'none set (reported)', () => true));
+});
+
+await group('distribution', async () => {
+  // Loaded only for its group; it starts epmd and erl nodes of its own.
+  const { distributionBenchmarks } = await import('./distribution.bench.js');
+  figures.push(...(await distributionBenchmarks()));
 });
 
 await group('gun', async () => {
