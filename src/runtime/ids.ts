@@ -17,10 +17,24 @@ let nextPid = 1;
 
 /**
  * A process identifier. `Pid<M>` says the process accepts messages of type `M`,
- * so `send(pid, msg)` can be checked; a plain `Pid` accepts anything.
+ * so `send(pid, msg)` can be checked; a plain `Pid` accepts anything. Pids
+ * are compared by identity (`===`, and in patterns), and print as Erlang
+ * prints them. `spawn` makes them; code never constructs one.
+ *
+ * @example
+ * ```ts
+ * const worker: Pid<readonly ['job', number]> = spawn(() => receive([['job', anyNumber]]));
+ * send(worker, ['job', 1]); // checked against the pid's type
+ * String(worker); // e.g. '<0.42.0>', as Erlang prints a pid
+ * const any: Pid = worker; // a typed pid goes wherever a plain one is taken
+ * ```
  */
 export class Pid<M = unknown> {
-  // Covariant on purpose: a Pid<Msg> can be passed wherever a plain Pid is taken.
+  /**
+   * Exists only in the type system: the messages the process accepts.
+   * Covariant on purpose: a `Pid<Msg>` can be passed wherever a plain `Pid`
+   * is taken.
+   */
   declare readonly [messageType]?: M;
   /**
    * @internal The process record while the process lives; once it has died,
@@ -37,6 +51,10 @@ export class Pid<M = unknown> {
     this.serial = serial;
   }
 
+  /**
+   * `<0.N.0>`, as Erlang prints a pid of its own node; `util.inspect` and
+   * `formatTerm` show the same. (A pid of another node prints its node's index first: `<1.85.0>`.)
+   */
   toString(): string {
     return `<0.${this.serial}.0>`;
   }
@@ -48,8 +66,23 @@ export class Pid<M = unknown> {
 
 let refCounter = 0;
 
-/** A unique reference, as made by Erlang's `make_ref()`. */
+/**
+ * A unique reference, as made by Erlang's `make_ref()`: a value nothing
+ * else equals, compared by identity. `makeRef`, `monitor`, `alias` and the
+ * timers make them.
+ *
+ * @example
+ * ```ts
+ * const ref = makeRef();
+ * String(ref); // e.g. '#Ref<0.0.0.7>', as Erlang prints a reference
+ * console.log(ref === makeRef()); // false: every ref is new
+ * ```
+ */
 export class Ref {
+  /**
+   * The number that tells this ref from the others of this node, counted
+   * up from 1; `toString` shows it in the shape of Erlang's `#Ref<...>`.
+   */
   readonly serial: number;
   /**
    * @internal While the ref is an active alias (see aliases.ts): the pid of
@@ -68,6 +101,7 @@ export class Ref {
     this.serial = serial;
   }
 
+  /** `#Ref<0.A.B.C>`, the shape in which Erlang prints a reference; `util.inspect` shows the same. */
   toString(): string {
     // Erlang spreads a ref's 82 bits over three words; ours is one counter,
     // shown in the same shape.
@@ -80,7 +114,21 @@ export class Ref {
   }
 }
 
-/** Returns a new unique reference (Erlang's `make_ref/0`). */
+/**
+ * Returns a new unique reference (Erlang's `make_ref/0`): the tag that tells
+ * the reply to one request from every other message.
+ *
+ * @example
+ * ```ts
+ * const server = spawn(async () => {
+ *   const [, from, tag] = await receive([['ping', anyPid, anyRef]]);
+ *   send(from, ['pong', tag]);
+ * });
+ * const tag = makeRef(); // Erlang: Tag = make_ref(), Server ! {ping, self(), Tag}
+ * send(server, ['ping', self(), tag]);
+ * await receive([['pong', tag]]); // only the reply to this request matches
+ * ```
+ */
 export function makeRef(): Ref {
   return new Ref();
 }
