@@ -16,6 +16,7 @@ export type { Channel, ChannelHandlers, PeerInfo } from './channel.js';
 export { AliasTag } from './codec.js';
 export { CookieError, type CookieErrorCode, type CookieOptions, findCookie, randomCookie } from './cookie.js';
 export {
+  defaultEpmdPort,
   EpmdError,
   type EpmdErrorCode,
   type EpmdNodeInfo,
@@ -37,22 +38,26 @@ export {
   ErlangFun,
   ErlangList,
   EtfDecodeError,
+  type EtfDecodeReason,
   EtfEncodeError,
   ExternalPid,
   ExternalPort,
   ExternalRef,
   encodeTerm,
+  encodeTermBody,
   ImproperList,
 } from './etf/index.js';
-export { ADVERTISED_FLAGS, flagNames, REQUIRED_FLAGS } from './flags.js';
+export { ADVERTISED_FLAGS, DFLAG_PUBLISHED, flagNames, REQUIRED_FLAGS } from './flags.js';
 export { type FramedCloseReason, FramedSocket, type FramedSocketOptions } from './framed-socket.js';
 export {
   type AcceptOptions,
+  type AcceptStatus,
   acceptHandshake,
   connectNode,
   HandshakeError,
   type HandshakeErrorCode,
   type HandshakeResult,
+  type HandshakeStep,
   type InitiateOptions,
   initiateHandshake,
 } from './handshake.js';

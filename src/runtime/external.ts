@@ -142,6 +142,7 @@ class AliasRoute {
  * message when the ref is no alias there.
  */
 export class RemoteRef extends Ref {
+  /** @internal Made by the node layer only. */
   constructor(
     /** The node that made it. */
     readonly node: string,
