@@ -25,6 +25,15 @@ function unwindIfDead(me: Proc): void {
  * `['EXIT', pid, 'noproc']` and `link` returns true; any other caller gets a
  * `NoProcError` thrown, an ordinary exception as in Erlang (`catch link(Dead)`
  * goes on), which, uncaught, ends the process with reason `'noproc'`.
+ *
+ * @example
+ * ```ts
+ * processFlag('trap_exit', true);
+ * const worker = spawn(() => receive(['stop']));
+ * link(worker); // Erlang: link(Pid)
+ * exit(worker, 'shutdown');
+ * await receive([['EXIT', worker, 'shutdown']]); // its exit reaches the linked caller
+ * ```
  */
 export function link(pid: Pid): true {
   assertPid('link', 'pid', pid);
@@ -40,7 +49,18 @@ export function link(pid: Pid): true {
   return true;
 }
 
-/** Removes the link between the running process and `pid`, if any. */
+/**
+ * Removes the link between the running process and `pid`, if any; returns
+ * true, as Erlang's `unlink/1`. An `['EXIT', pid, reason]` already queued
+ * stays queued.
+ *
+ * @example
+ * ```ts
+ * const worker = spawnLink(() => receive(['stop']));
+ * unlink(worker); // Erlang: unlink(Pid)
+ * exit(worker, 'kill'); // it dies alone: the caller is not linked to it any more
+ * ```
+ */
 export function unlink(pid: Pid): true {
   assertPid('unlink', 'pid', pid);
   const me = actor();
@@ -49,6 +69,18 @@ export function unlink(pid: Pid): true {
     target.remote.unlink(target as ExternalProc, me.pid);
   removeLink(me, target);
   return true;
+}
+
+/** Options of `monitor`: Erlang's `monitor/3` option list. */
+export interface MonitorOptions {
+  /**
+   * Make the monitor's ref an alias of the caller too (Erlang's
+   * `{alias, Mode}` monitor option, OTP 24), so that `send(ref, msg)`
+   * reaches the caller. `'explicit_unalias'`: until `unalias(ref)`;
+   * `'demonitor'`: also ends when the monitor does (by `demonitor`, or when
+   * its DOWN is delivered). `call` in beamish/otp uses `'demonitor'`.
+   */
+  readonly alias?: 'explicit_unalias' | 'demonitor';
 }
 
 /**
@@ -61,18 +93,17 @@ export function unlink(pid: Pid): true {
  * (Erlang's `monitor(process, {Name, Node})`): on another node it needs
  * beamish/distribution's `startNode`, else it throws BadArgError, as Erlang
  * raises badarg on a node that is not distributed.
+ *
+ * @example
+ * ```ts
+ * const worker = spawn(() => sleep(10));
+ * const ref = monitor('process', worker); // Erlang: Ref = monitor(process, Pid)
+ * const [, , , , reason] = await receive([['DOWN', ref, 'process', worker, _]]); // reason: 'normal'
+ *
+ * const byName = monitor('process', 'nobody'); // a name nothing holds: DOWN at once
+ * await receive([['DOWN', byName, 'process', ['nobody', node()], 'noproc']]);
+ * ```
  */
-export interface MonitorOptions {
-  /**
-   * Make the monitor's ref an alias of the caller too (Erlang's
-   * `{alias, Mode}` monitor option, OTP 24), so that `send(ref, msg)`
-   * reaches the caller. `'explicit_unalias'`: until `unalias(ref)`;
-   * `'demonitor'`: also ends when the monitor does (by `demonitor`, or when
-   * its DOWN is delivered). `call` in beamish/otp uses `'demonitor'`.
-   */
-  readonly alias?: 'explicit_unalias' | 'demonitor';
-}
-
 export function monitor(
   type: 'process',
   target: Pid | string | readonly [name: string, node: string],
@@ -154,6 +185,7 @@ function downAtOnce(me: Proc, ref: Ref, target: unknown, reason: string): void {
   me.deliver(['DOWN', ref, 'process', target, reason]);
 }
 
+/** Options of `demonitor`: Erlang's `demonitor/2` options `flush` and `info`. */
 export interface DemonitorOptions {
   /** Also remove a `['DOWN', ref, ...]` message already in the mailbox. */
   readonly flush?: boolean;
@@ -170,6 +202,14 @@ export interface DemonitorOptions {
  * Erlang's does. With `{ info: true }` it returns true if the monitor was
  * found and removed, false otherwise; with `{ flush: true, info: true }`
  * false means the monitor had fired, and its DOWN, if queued, is now gone.
+ *
+ * @example
+ * ```ts
+ * const worker = spawn(() => receive(['stop']));
+ * const ref = monitor('process', worker);
+ * demonitor(ref, { flush: true }); // Erlang: demonitor(Ref, [flush]); no DOWN will come for ref
+ * send(worker, 'stop');
+ * ```
  */
 export function demonitor(ref: Ref, opts?: DemonitorOptions & { readonly info?: false }): true;
 export function demonitor(ref: Ref, opts?: DemonitorOptions): boolean;
@@ -199,6 +239,13 @@ export function demonitor(ref: Ref, opts?: DemonitorOptions): boolean {
  * `['EXIT', self(), reason]` instead. JavaScript cannot stop a running
  * function: a target busy in synchronous code is marked dead at once (its
  * links and monitors fire now) and is stopped at its next runtime call.
+ *
+ * @example
+ * ```ts
+ * const worker = spawn(() => receive(['stop']));
+ * exit(worker, 'kill'); // Erlang: exit(Pid, kill); it dies with reason 'killed'
+ * exit('done'); // Erlang: exit(done); ends the calling process: throws ProcessExit
+ * ```
  */
 export function exit(reason: unknown): never;
 export function exit(pid: Pid, reason: unknown): true;
@@ -212,9 +259,26 @@ export function exit(...args: [unknown] | [Pid, unknown]): true {
   return true;
 }
 
+/**
+ * The process flags `processFlag` sets: `'trap_exit'`, the one a plain
+ * process needs (Erlang has others, such as `priority`).
+ */
 export type ProcessFlag = 'trap_exit';
 
-/** Sets a process flag of the running process; returns its old value. */
+/**
+ * Sets a process flag of the running process; returns its old value
+ * (Erlang's `process_flag/2`). With `trap_exit` on, exit signals from
+ * linked processes arrive as `['EXIT', pid, reason]` messages instead of
+ * ending the process; `'kill'` still kills.
+ *
+ * @example
+ * ```ts
+ * const old = processFlag('trap_exit', true); // Erlang: process_flag(trap_exit, true); old: false
+ * const worker = spawnLink(() => exit('boom'));
+ * await receive([['EXIT', worker, 'boom']]); // a message, not the end of this process
+ * processFlag('trap_exit', old);
+ * ```
+ */
 export function processFlag(flag: ProcessFlag, value: boolean): boolean {
   if (flag !== 'trap_exit') throw new BadArgError('processFlag', 'flag', `unknown process flag ${describe(flag)}`);
   if (typeof value !== 'boolean')
