@@ -30,10 +30,24 @@ export type CookieErrorCode =
   | 'too_short'
   | 'create_failed';
 
-/** A cookie file that Erlang would refuse too. */
+/**
+ * A cookie file that Erlang would refuse too; the message is Erlang's.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await startNode('beamish@127.0.0.1'); // no cookie given: it reads ~/.erlang.cookie
+ * } catch (e) {
+ *   // Erlang: "Cookie file /home/me/.erlang.cookie must be accessible by owner only"
+ *   if (e instanceof CookieError && e.code === 'not_owner_only') console.error(`chmod 400 ${e.path}`);
+ * }
+ * ```
+ */
 export class CookieError extends Error {
+  /** `'CookieError'`, for stack traces and logs. */
   override readonly name = 'CookieError';
   constructor(
+    /** What is wrong with the file, as a stable name to switch on. */
     readonly code: CookieErrorCode,
     /** The cookie file concerned. */
     readonly path: string,
@@ -59,7 +73,10 @@ const randomLetters = customAlphabet('ABCDEFGHIJKLMNOPQRSTUVWXYZ', 20);
  * A new random cookie: 20 uppercase letters, the shape of the ones Erlang writes.
  *
  * @example
- * randomCookie() // 'HRAWOJMUKZGCCAMJUHAG'
+ * ```ts
+ * randomCookie(); // 'HRAWOJMUKZGCCAMJUHAG'
+ * await startNode('beamish@127.0.0.1', { cookie: randomCookie() }); // only nodes told this cookie can connect
+ * ```
  */
 export function randomCookie(): string {
   return randomLetters();
@@ -71,8 +88,10 @@ export function randomCookie(): string {
  * characters of the cookie atom).
  *
  * @example
- * checkCookie('secret') // 'secret'
- * checkCookie('')       // throws BadArgError
+ * ```ts
+ * checkCookie('secret'); // 'secret'
+ * checkCookie(''); // throws BadArgError
+ * ```
  */
 export function checkCookie(cookie: string, fn = 'checkCookie', argument = 'cookie'): string {
   if (typeof cookie !== 'string' || cookie.length === 0) {
@@ -91,8 +110,10 @@ export function checkCookie(cookie: string, fn = 'checkCookie', argument = 'cook
  * created when there is none (see the module comment).
  *
  * @example
- * await findCookie({ cookie: 'secret' }) // 'secret'
- * await findCookie()                      // what ~/.erlang.cookie holds (created if missing)
+ * ```ts
+ * await findCookie({ cookie: 'secret' }); // 'secret'
+ * await findCookie(); // what ~/.erlang.cookie holds (created if missing), as Erlang's erlang:get_cookie()
+ * ```
  */
 export async function findCookie(options: CookieOptions = {}): Promise<string> {
   if (options.cookie !== undefined) return checkCookie(options.cookie, 'findCookie', 'options.cookie');

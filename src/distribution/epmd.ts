@@ -27,10 +27,24 @@ export interface EpmdOptions {
 /** Why an epmd request failed. */
 export type EpmdErrorCode = 'epmd_not_running' | 'epmd_not_found' | 'name_taken' | 'timeout' | 'protocol' | 'socket';
 
-/** An epmd request that failed; `code` says why, the message what to do. */
+/**
+ * An epmd request that failed; `code` says why, the message what to do.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await registerNode('beamish', 4370);
+ * } catch (e) {
+ *   if (e instanceof EpmdError && e.code === 'name_taken') console.error('a node named beamish runs already');
+ *   if (e instanceof EpmdError && e.code === 'epmd_not_running') await ensureEpmd(); // then try again
+ * }
+ * ```
+ */
 export class EpmdError extends Error {
+  /** `'EpmdError'`, for stack traces and logs. */
   override readonly name = 'EpmdError';
   constructor(
+    /** Why the request failed, as a stable name to switch on. */
     readonly code: EpmdErrorCode,
     /** epmd's address, `host:port`. */
     readonly address: string,
@@ -86,7 +100,9 @@ const VERSION_6 = 6;
  * epmd's port: `ERL_EPMD_PORT` when set (as `erl` and `epmd` read it), else 4369.
  *
  * @example
- * defaultEpmdPort() // 4369
+ * ```ts
+ * defaultEpmdPort(); // 4369; 4370 after `export ERL_EPMD_PORT=4370`, as erl would use
+ * ```
  */
 export function defaultEpmdPort(): number {
   const env = process.env.ERL_EPMD_PORT;
@@ -186,9 +202,13 @@ function exchangeUntilClose(where: Resolved, body: Buffer): Promise<Buffer> {
  * registered), `epmd_not_running` when nothing listens on epmd's port.
  *
  * @example
- * const reg = await registerNode('beamish', server.address().port);
- * reg.creation // e.g. 1700000123
- * await reg.close();
+ * ```ts
+ * // What `erl -name beamish@127.0.0.1` does at start (erl_epmd:register_node/2):
+ * const reg = await registerNode('beamish', 4370); // 4370: the port the node accepts connections on
+ * reg.creation; // e.g. 1700000123, for the node's pids and refs
+ * await lookupNode('beamish'); // { name: 'beamish', port: 4370, ... }
+ * await reg.close(); // the name leaves epmd
+ * ```
  */
 export function registerNode(
   name: string,
@@ -291,8 +311,11 @@ export function registerNode(
  * (PORT_PLEASE2_REQ); undefined when no such node is registered.
  *
  * @example
- * const info = await lookupNode('ts');
- * if (info) net.connect(info.port, '127.0.0.1');
+ * ```ts
+ * // Erlang: erl_epmd:port_please("erl", "127.0.0.1") -> {port, 41235, 6}
+ * const info = await lookupNode('erl', { host: '127.0.0.1' });
+ * if (info !== undefined) net.connect(info.port, '127.0.0.1'); // then initiateHandshake on that socket
+ * ```
  */
 export function lookupNode(name: string, options: EpmdOptions = {}): Promise<EpmdNodeInfo | undefined> {
   const where = resolve('lookupNode', options);
@@ -334,9 +357,18 @@ async function portPlease(where: Resolved, alive: Buffer): Promise<EpmdNodeInfo 
  * `net_adm:names/0` and `epmd -names` show).
  *
  * @example
- * await listNodes() // [{ name: 'ts', port: 43121 }]
+ * ```ts
+ * await listNodes(); // [{ name: 'erl', port: 41235 }], as net_adm:names() -> {ok, [{"erl", 41235}]}
+ * ```
  */
-export function listNodes(options: EpmdOptions = {}): Promise<Array<{ name: string; port: number }>> {
+export function listNodes(options: EpmdOptions = {}): Promise<
+  Array<{
+    /** The alive part of the node's name, `'erl'` for `erl@127.0.0.1`. */
+    name: string;
+    /** The port the node accepts distribution connections on. */
+    port: number;
+  }>
+> {
   return names(resolve('listNodes', options));
 }
 
@@ -367,7 +399,10 @@ async function names(where: Resolved): Promise<Array<{ name: string; port: numbe
  * PATH, `timeout` when the daemon never answers.
  *
  * @example
- * await ensureEpmd(); // false: epmd was running already
+ * ```ts
+ * await ensureEpmd(); // true: it started `epmd -port 4369 -daemon`; false: one was running already
+ * await ensureEpmd({ port: 4370 }); // an epmd of its own on another port
+ * ```
  */
 export function ensureEpmd(options: Omit<EpmdOptions, 'host'> = {}): Promise<boolean> {
   return startUnlessRunning(resolve('ensureEpmd', { ...options, host: '127.0.0.1' }));

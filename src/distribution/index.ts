@@ -3,12 +3,16 @@
  * See docs/distribution.md for the guide, the term mapping and the limits.
  *
  * @example
+ * ```ts
  * import { remoteName, startNode } from 'beamish/distribution';
  * import { receive, self, send } from 'beamish/runtime';
  *
- * await startNode('beamish@127.0.0.1', { cookie: 'secret' });
- * send(remoteName('echo', 'erl@127.0.0.1'), [self(), 'hello']);
+ * await startNode('beamish@127.0.0.1', { cookie: 'secret' }); // erl -name beamish@127.0.0.1 -setcookie secret
+ * send(remoteName('echo', 'erl@127.0.0.1'), [self(), 'hello']); // {echo, 'erl@127.0.0.1'} ! {self(), hello}
  * console.log(await receive([['echo', 'hello']], 5000));
+ * ```
+ *
+ * @packageDocumentation
  */
 export { RemoteName, RemotePid, RemoteRef } from '../runtime/external.js';
 export { node } from '../runtime/index.js';

@@ -36,8 +36,11 @@ const MAX_BYTES = 255;
  * Takes a node name apart, or throws BadArgError saying what is wrong.
  *
  * @example
- * parseNodeName('ts@127.0.0.1') // { full: 'ts@127.0.0.1', alive: 'ts', host: '127.0.0.1', long: true }
- * parseNodeName('ts')           // throws BadArgError: expected 'name@host'
+ * ```ts
+ * parseNodeName('ts@127.0.0.1'); // { full: 'ts@127.0.0.1', alive: 'ts', host: '127.0.0.1', long: true }
+ * parseNodeName('ts@localhost').long; // false: a short name, as erl -sname ts
+ * parseNodeName('ts'); // throws BadArgError: expected 'name@host' with exactly one '@'
+ * ```
  */
 export function parseNodeName(name: string, fn = 'parseNodeName', argument = 'name'): NodeName {
   if (typeof name !== 'string') {
@@ -74,7 +77,10 @@ export function parseNodeName(name: string, fn = 'parseNodeName', argument = 'na
  * `example.org`) or is an IPv6 address.
  *
  * @example
- * isLongHost('localhost') // false
+ * ```ts
+ * isLongHost('localhost'); // false
+ * isLongHost('127.0.0.1'); // true
+ * ```
  */
 export function isLongHost(host: string): boolean {
   return host.includes('.') || host.includes(':');
@@ -87,8 +93,11 @@ const randomSuffix = customAlphabet('abcdefghijklmnopqrstuvwxyz0123456789', 6);
  * `[a-z0-9]`: for a node that needs a name nobody else has.
  *
  * @example
- * randomNodeName()                      // 'beamish_k3j9x2@127.0.0.1'
- * randomNodeName('localhost', 'ts')     // 'ts_0m2hqa@localhost'
+ * ```ts
+ * randomNodeName(); // 'beamish_k3j9x2@127.0.0.1'
+ * randomNodeName('localhost', 'ts'); // 'ts_0m2hqa@localhost'
+ * await startNode(randomNodeName(), { cookie: 'secret' }); // what startNode() does without a name
+ * ```
  */
 export function randomNodeName(host = '127.0.0.1', prefix = 'beamish'): string {
   return parseNodeName(`${prefix}_${randomSuffix()}@${host}`, 'randomNodeName', 'host or prefix').full;

@@ -207,10 +207,14 @@ let starting = false;
  * CookieError when the cookie file is unusable.
  *
  * @example
+ * ```ts
+ * // Erlang: erl -name beamish@127.0.0.1 -setcookie secret
  * const me = await startNode('beamish@127.0.0.1', { cookie: 'secret' });
- * // erl -name erl@127.0.0.1 -setcookie secret
+ * me.name; // 'beamish@127.0.0.1', what node() now returns
+ * // Then, from erl -name erl@127.0.0.1 -setcookie secret:
  * //   (erl@127.0.0.1)1> net_adm:ping('beamish@127.0.0.1').
  * //   pong
+ * ```
  */
 export async function startNode(name?: string, options: StartNodeOptions = {}): Promise<NodeInfo> {
   if (current !== undefined || starting) {
@@ -275,7 +279,10 @@ export async function startNode(name?: string, options: StartNodeOptions = {}): 
  * and `node()` is `'nonode@nohost'` again. Does nothing when no node runs.
  *
  * @example
- * await stopNode();
+ * ```ts
+ * await stopNode(); // Erlang: net_kernel:stop()
+ * node(); // 'nonode@nohost'
+ * ```
  */
 export async function stopNode(): Promise<void> {
   const local = current;
@@ -307,8 +314,11 @@ function nameOn(local: LocalNode, name: string, at: string): RemoteName {
  * message, as in Erlang. Needs a running node.
  *
  * @example
- * send(remoteName('echo', 'erl@127.0.0.1'), [self(), 'hi']);   // {echo, 'erl@127.0.0.1'} ! {self(), hi}
+ * ```ts
+ * send(remoteName('echo', 'erl@127.0.0.1'), [self(), 'hi']); // {echo, 'erl@127.0.0.1'} ! {self(), hi}
  * await GenServer.call(remoteName('net_kernel', 'erl@127.0.0.1'), ['is_auth', node()]); // 'yes'
+ * // Erlang: gen_server:call({net_kernel, 'erl@127.0.0.1'}, {is_auth, node()})
+ * ```
  */
 export function remoteName(name: string, at: string): RemoteName {
   const local = current;
@@ -323,7 +333,10 @@ export function remoteName(name: string, at: string): RemoteName {
  * by default, `'hidden'` ones, or all `'connected'`.
  *
  * @example
- * nodes(); // ['erl@127.0.0.1']
+ * ```ts
+ * nodes(); // ['erl@127.0.0.1'], as Erlang's nodes()
+ * nodes('connected'); // hidden ones too, as nodes(connected)
+ * ```
  */
 export function nodes(kind: NodesKind = 'visible'): string[] {
   if (kind !== 'visible' && kind !== 'hidden' && kind !== 'connected') {
@@ -348,8 +361,10 @@ export function nodes(kind: NodesKind = 'visible'): string[] {
  * not distributed (Erlang raises `notalive`).
  *
  * @example
- * monitorNode('erl@127.0.0.1', true);
- * await receive([['nodedown', 'erl@127.0.0.1']]);
+ * ```ts
+ * monitorNode('erl@127.0.0.1', true); // Erlang: monitor_node('erl@127.0.0.1', true)
+ * await receive([['nodedown', 'erl@127.0.0.1']]); // receive {nodedown, 'erl@127.0.0.1'} -> ... end
+ * ```
  */
 export function monitorNode(name: string, flag: boolean): true {
   parseNodeName(name, 'monitorNode', 'node');
@@ -370,7 +385,10 @@ export function monitorNode(name: string, flag: boolean): true {
  * was there (or being made).
  *
  * @example
- * disconnectNode('erl@127.0.0.1'); // true
+ * ```ts
+ * disconnectNode('erl@127.0.0.1'); // true; Erlang: erlang:disconnect_node('erl@127.0.0.1')
+ * nodes(); // []
+ * ```
  */
 export function disconnectNode(name: string): boolean {
   parseNodeName(name, 'disconnectNode', 'node');
@@ -385,7 +403,12 @@ export function disconnectNode(name: string): boolean {
  * `node()` for local ones.
  *
  * @example
- * nodeOf(self()); // node()
+ * ```ts
+ * nodeOf(self()); // node(), as Erlang's node(self())
+ * nodeOf(remoteName('echo', 'erl@127.0.0.1')); // 'erl@127.0.0.1'
+ * const [, from] = await receive([['hello', anyPid]]); // from a process on erl@127.0.0.1
+ * nodeOf(from); // 'erl@127.0.0.1', as node(From)
+ * ```
  */
 export function nodeOf(id: Pid | Ref): string {
   if (id instanceof RemotePid || id instanceof RemoteRef || id instanceof RemoteName) return id.node;
