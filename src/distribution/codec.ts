@@ -36,8 +36,14 @@ import {
  * Erlang's `Alias ! {[alias | Ref], Reply}`, the reply `gen:call` waits for.
  *
  * @example
- * // A gen_server:call from Erlang, as a beamish GenServer gets it:
- * // ['$gen_call', [<1.90.0>, AliasTag [alias|#Ref<1.1.2.3>]], 'get']
+ * ```ts
+ * register('counter', self());
+ * // On erl@127.0.0.1: gen_server:call({counter, 'beamish@127.0.0.1'}, get), which arrives as
+ * // ['$gen_call', [<1.90.0>, [alias|#Ref<1.1.2.3>]], 'get']
+ * const [, [, tag]] = await receive([['$gen_call', [anyPid, instanceOf(AliasTag)], 'get']]);
+ * nodeOf(tag); // 'erl@127.0.0.1'
+ * send(tag, [tag, 42]); // Erlang: Alias ! {[alias | Ref], 42}; the gen_server:call returns 42
+ * ```
  */
 export class AliasTag extends Ref {
   constructor(

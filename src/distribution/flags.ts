@@ -10,6 +10,16 @@
  * says 16#4000000, which is what nodes send, so that is the value here.
  */
 
+/**
+ * The flag a visible node sets, and a hidden one leaves out
+ * (`dist_util:publish_type/1`); the handshake adds it unless the node is hidden.
+ *
+ * @example
+ * ```ts
+ * const hs = await connectNode('erl@127.0.0.1', { name: 'beamish@127.0.0.1', cookie: 'secret', creation: 1 });
+ * (hs.peerFlags & DFLAG_PUBLISHED) === 0n; // false: erl@127.0.0.1 is visible (hs.peerHidden)
+ * ```
+ */
 export const DFLAG_PUBLISHED = 0x1n;
 export const DFLAG_ATOM_CACHE = 0x2n;
 export const DFLAG_EXTENDED_REFERENCES = 0x4n;
@@ -45,7 +55,9 @@ export const DFLAG_ALIAS = 8n << 32n;
  * The flags an OTP 25 node refuses a connection without (`MANDATORY_DFLAGS_25`).
  *
  * @example
- * (peerFlags & MANDATORY_FLAGS_25) === MANDATORY_FLAGS_25 // an OTP 25 node accepts it
+ * ```ts
+ * (peerFlags & MANDATORY_FLAGS_25) === MANDATORY_FLAGS_25; // an OTP 25 node accepts it
+ * ```
  */
 export const MANDATORY_FLAGS_25 =
   DFLAG_EXTENDED_REFERENCES |
@@ -69,7 +81,16 @@ export const MANDATORY_FLAGS_26 = DFLAG_V4_NC | DFLAG_UNLINK_ID;
  * this refuses only nodes older than OTP 23 (which also lack the handshake).
  *
  * @example
- * missingFlags(peerFlags, REQUIRED_FLAGS) // [] for any OTP 25-27 node
+ * ```ts
+ * flagNames(REQUIRED_FLAGS); // ['EXTENDED_REFERENCES', 'FUN_TAGS', ..., 'UNLINK_ID', 'V4_NC'], 13 flags
+ * // A peer without them all is refused: HandshakeError 'missing_flags'. To refuse more peers:
+ * await connectNode('erl@127.0.0.1', {
+ *   name: 'beamish@127.0.0.1',
+ *   cookie: 'secret',
+ *   creation: 1,
+ *   requiredFlags: REQUIRED_FLAGS | DFLAG_PUBLISHED, // visible nodes only
+ * });
+ * ```
  */
 export const REQUIRED_FLAGS = MANDATORY_FLAGS_25 | MANDATORY_FLAGS_26;
 
@@ -82,7 +103,10 @@ export const REQUIRED_FLAGS = MANDATORY_FLAGS_25 | MANDATORY_FLAGS_26;
  * plain SEND and EXIT control messages), SPAWN.
  *
  * @example
- * const ours = ADVERTISED_FLAGS | (hidden ? 0n : DFLAG_PUBLISHED);
+ * ```ts
+ * flagNames(ADVERTISED_FLAGS).includes('ALIAS'); // true
+ * flagNames(ADVERTISED_FLAGS).includes('SPAWN'); // false: left off, as said above
+ * ```
  */
 export const ADVERTISED_FLAGS = REQUIRED_FLAGS | DFLAG_ALIAS | DFLAG_DIST_MONITOR | DFLAG_DIST_MONITOR_NAME;
 
@@ -91,7 +115,9 @@ export const ADVERTISED_FLAGS = REQUIRED_FLAGS | DFLAG_ALIAS | DFLAG_DIST_MONITO
  * the whole OTP 25 mandatory set (`dist_util:expand_mandatory_25_flag/1`).
  *
  * @example
- * expandFlags(DFLAG_MANDATORY_25_DIGEST) & DFLAG_MAP_TAG // DFLAG_MAP_TAG
+ * ```ts
+ * expandFlags(DFLAG_MANDATORY_25_DIGEST) & DFLAG_MAP_TAG; // DFLAG_MAP_TAG
+ * ```
  */
 export function expandFlags(flags: bigint): bigint {
   return (flags & DFLAG_MANDATORY_25_DIGEST) === 0n ? flags : flags | MANDATORY_FLAGS_25;
@@ -134,7 +160,11 @@ const NAMES: ReadonlyArray<readonly [bigint, string]> = [
  * `dist_util:dflag2str/1` spells them.
  *
  * @example
- * flagNames(DFLAG_MAP_TAG | DFLAG_ALIAS) // ['MAP_TAG', 'ALIAS']
+ * ```ts
+ * flagNames(DFLAG_PUBLISHED | (1n << 62n)); // ['PUBLISHED', 'UNKNOWN<4000000000000000>']
+ * const hs = await connectNode('erl@127.0.0.1', { name: 'beamish@127.0.0.1', cookie: 'secret', creation: 1 });
+ * flagNames(hs.flags); // the capabilities both ends have, as dist_util:dflag2str/1 names them
+ * ```
  */
 export function flagNames(flags: bigint): string[] {
   const names: string[] = [];
@@ -157,7 +187,9 @@ export function flagNames(flags: bigint): string[] {
  * {@link expandFlags}); empty when the peer has them all.
  *
  * @example
- * missingFlags(DFLAG_HANDSHAKE_23, REQUIRED_FLAGS).includes('MAP_TAG') // true
+ * ```ts
+ * missingFlags(DFLAG_HANDSHAKE_23, REQUIRED_FLAGS).includes('MAP_TAG'); // true
+ * ```
  */
 export function missingFlags(flags: bigint, required: bigint = REQUIRED_FLAGS): string[] {
   return flagNames(required & ~expandFlags(flags));
@@ -168,7 +200,9 @@ export function missingFlags(flags: bigint, required: bigint = REQUIRED_FLAGS): 
  * (`dist_util:publish_type/1`).
  *
  * @example
- * isHidden(ADVERTISED_FLAGS) // true
+ * ```ts
+ * isHidden(ADVERTISED_FLAGS); // true
+ * ```
  */
 export function isHidden(flags: bigint): boolean {
   return (flags & DFLAG_PUBLISHED) === 0n;

@@ -60,13 +60,17 @@ const COPY_LIMIT = 16 * 1024;
  * A framed distribution connection over a socket that finished its handshake.
  *
  * @example
- * const hs = await connectNode('ts@localhost', { name, cookie, creation });
+ * ```ts
+ * const hs = await connectNode('erl@127.0.0.1', { name: 'beamish@127.0.0.1', cookie: 'secret', creation: 1 });
  * const conn = new FramedSocket(hs.socket, {
  *   leftover: hs.leftover,
- *   onPacket: (packet) => handle(packet),
- *   onClose: (reason) => console.log('nodedown', reason),
+ *   onPacket: (packet) => console.log(decodeTermAt(packet, 1).term), // the control message, after the byte 112
+ *   onClose: (reason) => console.log('nodedown', reason), // 'net_tick_timeout', say
  * });
- * conn.send([controlBytes, payloadBytes]); // one packet in two parts
+ * // {echo, 'erl@127.0.0.1'} ! hi, by hand: pass-through byte, REG_SEND control message, payload.
+ * const from = new ExternalPid('beamish@127.0.0.1', 1, 0, 1);
+ * conn.send([Buffer.of(112), encodeTerm([6, from, '', 'echo']), encodeTerm('hi')]);
+ * ```
  */
 export class FramedSocket {
   /** Erlang's `net_ticktime` for this connection, in ms. */
@@ -139,7 +143,10 @@ export class FramedSocket {
    * An empty packet is a tick.
    *
    * @example
-   * conn.send(Buffer.from([131, 104, 1, 97, 5]));
+   * ```ts
+   * conn.send([Buffer.of(112), encodeTerm([6, from, '', 'echo']), encodeTerm('hi')]); // one packet, three parts
+   * conn.send(Buffer.alloc(0)); // a tick
+   * ```
    */
   send(packet: Buffer | readonly Buffer[]): boolean {
     const parts = Buffer.isBuffer(packet) ? [packet] : packet;

@@ -82,10 +82,24 @@ export type HandshakeErrorCode =
   | 'socket'
   | 'protocol';
 
-/** A handshake that did not complete. The socket has been destroyed. */
+/**
+ * A handshake that did not complete. The socket has been destroyed.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await connectNode('erl@127.0.0.1', { name: 'beamish@127.0.0.1', cookie: 'not-erls', creation: 1 });
+ * } catch (e) {
+ *   if (e instanceof HandshakeError) console.error(e.code, e.step); // 'bad_cookie' 'recv_challenge_ack'
+ *   // while erl logs: Connection attempt from node 'beamish@127.0.0.1' rejected. Invalid challenge reply.
+ * }
+ * ```
+ */
 export class HandshakeError extends Error {
+  /** `'HandshakeError'`, for stack traces and logs. */
   override readonly name = 'HandshakeError';
   constructor(
+    /** Why it failed, as a stable name to switch on. */
     readonly code: HandshakeErrorCode,
     /** The step that failed. */
     readonly step: HandshakeStep,
@@ -167,7 +181,9 @@ export interface HandshakeResult {
  * challenge in decimal (`dist_util:gen_digest/2`).
  *
  * @example
- * digest(1234, 'secret') // md5('secret1234'), 16 bytes
+ * ```ts
+ * digest(1234, 'secret'); // md5('secret1234'), 16 bytes
+ * ```
  */
 export function digest(challenge: number, cookie: string): Buffer {
   return createHash('md5')
@@ -365,9 +381,23 @@ const VERSION_5_DETAIL =
  * recv_challenge_ack.
  *
  * @example
- * const socket = net.connect(port, '127.0.0.1');
- * const hs = await initiateHandshake(socket, { name: 'beamish@localhost', peer: 'ts@localhost', cookie, creation });
- * const conn = new FramedSocket(hs.socket, { leftover: hs.leftover, onPacket, onClose });
+ * ```ts
+ * const info = await lookupNode('erl'); // where erl@127.0.0.1 listens
+ * if (info === undefined) throw new Error('erl@127.0.0.1 is not running');
+ * const socket = net.connect(info.port, '127.0.0.1');
+ * const hs = await initiateHandshake(socket, {
+ *   name: 'beamish@127.0.0.1', // us
+ *   peer: 'erl@127.0.0.1',
+ *   cookie: 'secret',
+ *   creation: 1, // ours, from registerNode
+ * });
+ * hs.peerHidden; // false for an ordinary erl node
+ * const conn = new FramedSocket(hs.socket, {
+ *   leftover: hs.leftover,
+ *   onPacket: (packet) => console.log(packet.length),
+ *   onClose: (reason) => console.log(reason),
+ * });
+ * ```
  */
 export function initiateHandshake(socket: Socket, options: InitiateOptions): Promise<HandshakeResult> {
   checkSocket('initiateHandshake', socket);
@@ -499,10 +529,19 @@ async function initiate(
  * ("Connection attempt from node X rejected. Invalid challenge reply.").
  *
  * @example
- * net.createServer(async (socket) => {
- *   const hs = await acceptHandshake(socket, { name: 'beamish@localhost', cookie, creation });
- *   new FramedSocket(hs.socket, { leftover: hs.leftover, onPacket, onClose });
+ * ```ts
+ * const server = net.createServer((socket) => {
+ *   acceptHandshake(socket, { name: 'beamish@127.0.0.1', cookie: 'secret', creation: 1 }).then(
+ *     (hs) => {
+ *       console.log(`${hs.peerName} connected`); // after erl's net_adm:ping('beamish@127.0.0.1')
+ *       new FramedSocket(hs.socket, { leftover: hs.leftover, onPacket: () => {}, onClose: () => {} });
+ *     },
+ *     (e: HandshakeError) => console.error(e.code), // 'bad_cookie' for a node with another cookie
+ *   );
  * });
+ * server.listen(4370, '127.0.0.1');
+ * await registerNode('beamish', 4370); // so that other nodes find port 4370
+ * ```
  */
 export function acceptHandshake(socket: Socket, options: AcceptOptions): Promise<HandshakeResult> {
   checkSocket('acceptHandshake', socket);
@@ -613,7 +652,10 @@ async function accept(
  * `epmd` options say where epmd listens (its host defaults to the node's).
  *
  * @example
- * const hs = await connectNode('ts@localhost', { name: 'beamish@localhost', cookie, creation });
+ * ```ts
+ * const hs = await connectNode('erl@127.0.0.1', { name: 'beamish@127.0.0.1', cookie: 'secret', creation: 1 });
+ * hs.peerName; // 'erl@127.0.0.1'; give hs.socket and hs.leftover to a FramedSocket
+ * ```
  */
 export function connectNode(
   peer: string,
