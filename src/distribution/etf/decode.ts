@@ -559,14 +559,25 @@ function decodeAt(fn: string, buf: Uint8Array, offset: number, options: DecodeOp
  * not a whole term; never another error for any bytes.
  *
  * @example
- * const { term: control, end } = decodeTermAt(packet, 1);
- * const { term: message } = decodeTermAt(packet, end);
+ * ```ts
+ * // A distribution packet: the pass-through byte 112, a control message, a payload.
+ * const from = new ExternalPid('erl@127.0.0.1', 85, 0, 1);
+ * const packet = Buffer.concat([Buffer.of(112), encodeTerm([6, from, '', 'echo']), encodeTerm('hi')]);
+ * const { term: control, end } = decodeTermAt(packet, 1); // [6, from, '', 'echo']: REG_SEND
+ * const { term: message } = decodeTermAt(packet, end); // 'hi'
+ * // Erlang: {Control, Used} = binary_to_term(Rest, [used])
+ * ```
  */
 export function decodeTermAt(
   buf: Uint8Array,
   offset: number,
   options: DecodeOptions = {},
-): { term: unknown; end: number } {
+): {
+  /** The term read. */
+  term: unknown;
+  /** The offset just past it: where the next term, if any, starts. */
+  end: number;
+} {
   return decodeAt('decodeTermAt', buf, offset, options);
 }
 
@@ -576,7 +587,10 @@ export function decodeTermAt(
  * occur there.
  *
  * @example
- * const { term, end } = decodeTermBodyAt(packet, headerEnd, { atomCacheRef: (i) => cache[i] });
+ * ```ts
+ * const body = encodeTermBody(['ok', 42]);
+ * decodeTermBodyAt(body, 0); // { term: ['ok', 42], end: 8 }
+ * ```
  */
 export function decodeTermBodyAt(
   buf: Uint8Array,
@@ -600,7 +614,11 @@ export function decodeTermBodyAt(
  * this module's index. Throws EtfDecodeError for bytes that are not a term.
  *
  * @example
+ * ```ts
  * decodeTerm(Buffer.from([131, 104, 2, 119, 2, 111, 107, 97, 42])); // ['ok', 42]
+ * // Erlang: binary_to_term(<<131,104,2,119,2,111,107,97,42>>) -> {ok, 42}
+ * decodeTerm(encodeTerm(new Map([['n', 1]]))); // Map { 'n' => 1 }, a #{n => 1}
+ * ```
  */
 export function decodeTerm(buf: Uint8Array, options: DecodeOptions = {}): unknown {
   const { term, end } = decodeAt('decodeTerm', buf, 0, options);

@@ -401,7 +401,10 @@ function isByte(x: unknown): boolean {
  * Never compresses. See {@link encodeTerm} for the mapping.
  *
  * @example
+ * ```ts
  * encodeTermBody('ok'); // <Buffer 77 02 6f 6b>
+ * // Erlang: <<131, Body/binary>> = term_to_binary(ok, [{minor_version, 2}])
+ * ```
  */
 export function encodeTermBody(term: unknown, options: EncodeOptions = {}): Buffer {
   checkOptions('encodeTermBody', options);
@@ -443,8 +446,11 @@ function withWriter<T>(f: (w: ByteWriter) => T): T {
  * no Erlang form, naming where it sits.
  *
  * @example
- * encodeTerm(['ok', 42]); // <Buffer 83 68 02 77 02 6f 6b 61 2a>, term_to_binary({ok, 42})
- * encodeTerm(bigTerm, { compressed: true }); // term_to_binary(T, [compressed])
+ * ```ts
+ * encodeTerm(['ok', 42]); // <Buffer 83 68 02 77 02 6f 6b 61 2a>, term_to_binary({ok, 42}, [{minor_version, 2}])
+ * encodeTerm(charlist('a'.repeat(1000)), { compressed: true }); // 25 bytes, as term_to_binary(lists:duplicate(1000, $a), [compressed])
+ * encodeTerm({ id: 7 }); // a plain object is a map with atom keys: #{id => 7}
+ * ```
  */
 export function encodeTerm(term: unknown, options: EncodeOptions = {}): Buffer {
   checkOptions('encodeTerm', options);

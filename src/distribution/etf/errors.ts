@@ -34,13 +34,17 @@ export type EtfDecodeReason =
  * uncompressed bytes is in the message).
  *
  * @example
+ * ```ts
  * try {
- *   decodeTerm(Buffer.from([131, 109, 255, 255, 255, 255]));
+ *   decodeTerm(Buffer.from([131, 109, 255, 255, 255, 255])); // a binary of 4 GiB, in 6 bytes
  * } catch (e) {
- *   if (e instanceof EtfDecodeError) console.log(e.reason, e.offset); // 'bad_length' 2
+ *   if (e instanceof EtfDecodeError) console.log(e.reason, e.offset); // 'bad_length' 1
  * }
+ * // Erlang: binary_to_term(<<131,109,255,255,255,255>>) raises badarg
+ * ```
  */
 export class EtfDecodeError extends Error {
+  /** `'EtfDecodeError'`, for stack traces and logs. */
   override readonly name = 'EtfDecodeError';
   constructor(
     /** What was wrong, as a stable name. */
@@ -59,13 +63,16 @@ export class EtfDecodeError extends Error {
  * term, e.g. `$[1].get(key)` or `$.items[2]`, and `jsType` what it is.
  *
  * @example
+ * ```ts
  * try {
  *   encodeTerm(['ok', null]);
  * } catch (e) {
  *   if (e instanceof EtfEncodeError) console.log(e.path, e.jsType); // '$[1]' 'null'
  * }
+ * ```
  */
 export class EtfEncodeError extends TypeError {
+  /** `'EtfEncodeError'`, for stack traces and logs. */
   override readonly name = 'EtfEncodeError';
   constructor(
     /** Where the value sits in the term given to the encoder, `$` being the term itself. */

@@ -34,9 +34,12 @@ function checkNode(fn: string, node: unknown): void {
  * float, so that re-encoding it writes a float again.
  *
  * @example
- * encodeTerm(new ErlangFloat(1)); // 1.0, not 1
- * decodeTerm(encodeTerm(new ErlangFloat(1))); // ErlangFloat { value: 1 }
+ * ```ts
+ * encodeTerm(new ErlangFloat(1)); // the float 1.0, not the integer 1
+ * decodeTerm(encodeTerm(new ErlangFloat(1))); // ErlangFloat(1.0)
+ * decodeTerm(encodeTerm(2.5)); // 2.5, a plain number: it is not integral
  * Number(new ErlangFloat(2)) * 3; // 6: valueOf gives the number
+ * ```
  */
 export class ErlangFloat {
   /** The float's value; always finite, as Erlang floats are. */
@@ -52,6 +55,7 @@ export class ErlangFloat {
     this.value = value;
   }
 
+  /** The float as a JS number, so that `Number(f)`, `+f` and comparisons see its value. */
   valueOf(): number {
     return this.value;
   }
@@ -79,8 +83,11 @@ export class ErlangFloat {
  * a Buffer, because that is what the term is in Erlang.
  *
  * @example
- * const b = new BitBinary(Buffer.from([0xff, 0b1010_0000]), 3); // <<255, 5:3>>
- * b.bitLength; // 11
+ * ```ts
+ * const b = new BitBinary(Buffer.from([0xff, 0b1010_0000]), 3); // Erlang's <<255, 5:3>>
+ * b.bitLength; // 11, as bit_size(<<255, 5:3>>)
+ * decodeTerm(encodeTerm(b)); // BitBinary<<255,5:3>>
+ * ```
  */
 export class BitBinary {
   constructor(
@@ -116,7 +123,10 @@ export class BitBinary {
  * the decoder flattens such lists the same way.
  *
  * @example
- * encodeTerm(new ImproperList([1, 2], 3)); // [1,2|3]
+ * ```ts
+ * encodeTerm(new ImproperList([1, 2], 3)); // Erlang's [1, 2 | 3]
+ * decodeTerm(encodeTerm(new ImproperList(['a'], 'b'))); // ImproperList['a', | 'b']
+ * ```
  */
 export class ImproperList {
   constructor(
@@ -145,8 +155,11 @@ export class ImproperList {
  * `encodeOther` options).
  *
  * @example
- * const pid = new ExternalPid('a@localhost', 85, 0, 1700000000); // <a@localhost.85.0>
- * pid.equals(decodeTerm(encodeTerm(pid)) as ExternalPid); // true
+ * ```ts
+ * const pid = new ExternalPid('a@localhost', 85, 0, 1700000000);
+ * String(pid); // '<a@localhost.85.0>'
+ * pid.equals(decodeTerm(encodeTerm(pid))); // true
+ * ```
  */
 export class ExternalPid {
   constructor(
@@ -176,6 +189,7 @@ export class ExternalPid {
     );
   }
 
+  /** `<node.id.serial>`, Erlang's `<0.85.0>` with the node name in place of its index. */
   toString(): string {
     return `<${this.node}.${this.id}.${this.serial}>`;
   }
@@ -191,7 +205,11 @@ export class ExternalPid {
  * `make_ref()`, more for process-bound refs such as aliases).
  *
  * @example
+ * ```ts
  * const ref = new ExternalRef('a@localhost', 1700000000, [158_421, 3_291_807_745, 2_154_561_121]);
+ * String(ref); // '#Ref<a@localhost.2154561121.3291807745.158421>'
+ * ref.equals(decodeTerm(encodeTerm(ref))); // true
+ * ```
  */
 export class ExternalRef {
   constructor(
@@ -222,6 +240,7 @@ export class ExternalRef {
     );
   }
 
+  /** `#Ref<node.w2.w1.w0>`: the words last first, as Erlang prints `#Ref<0.w2.w1.w0>`. */
   toString(): string {
     return `#Ref<${this.node}.${[...this.ids].reverse().join('.')}>`;
   }
@@ -237,7 +256,11 @@ export class ExternalRef {
  * Erlang forbids port operations across nodes; ports only travel as data.
  *
  * @example
- * const port = new ExternalPort('a@localhost', 3, 1700000000); // #Port<a@localhost.3>
+ * ```ts
+ * const port = new ExternalPort('a@localhost', 3, 1700000000);
+ * String(port); // '#Port<a@localhost.3>'
+ * port.equals(decodeTerm(encodeTerm(port))); // true
+ * ```
  */
 export class ExternalPort {
   constructor(
@@ -264,6 +287,7 @@ export class ExternalPort {
     );
   }
 
+  /** `#Port<node.id>`, Erlang's `#Port<0.3>` with the node name in place of its index. */
   toString(): string {
     return `#Port<${this.node}.${this.id}>`;
   }
@@ -284,9 +308,13 @@ const EXPORT_EXT = 113;
  * call it, but can hold it and send it back: it re-encodes byte for byte.
  *
  * @example
- * const fun = decodeTerm(bytesFromErlang) as ErlangFun;
- * fun.kind; // 'local' or 'export'
- * encodeTerm(fun).equals(bytesFromErlang); // true
+ * ```ts
+ * // term_to_binary(fun erlang:self/0) in Erlang (OTP 25):
+ * const bytes = Buffer.from([131, 113, 100, 0, 6, 101, 114, 108, 97, 110, 103, 100, 0, 4, 115, 101, 108, 102, 97, 0]);
+ * const fun = decodeTerm(bytes) as ErlangFun;
+ * fun.kind; // 'export'
+ * encodeTerm(fun).equals(bytes); // true: it goes back as it came
+ * ```
  */
 export class ErlangFun {
   constructor(
@@ -323,7 +351,11 @@ export class ErlangFun {
  * JS strings otherwise encode as atoms.
  *
  * @example
- * encodeTerm(charlist('abc')); // same bytes as term_to_binary("abc")
+ * ```ts
+ * encodeTerm(charlist('abc')); // <Buffer 83 6b 00 03 61 62 63>, the bytes of term_to_binary("abc")
+ * charlist('héllo').items; // [104, 233, 108, 108, 111]
+ * encodeTerm('abc'); // the atom abc, not a string
+ * ```
  */
 export function charlist(s: string): ErlangList {
   if (typeof s !== 'string') throw new BadArgError('charlist', 's', 'must be a string');
