@@ -3,6 +3,8 @@
  * The runtime's functions and the OTP behaviours are exported here as they
  * are (also importable alone from 'beamish/runtime' and 'beamish/otp'); the
  * Gun client as the namespace `gun` (also 'beamish/gun').
+ *
+ * @packageDocumentation
  */
 
 export * as gun from './gun/index.js';

@@ -89,6 +89,7 @@ export function randomCookie(): string {
  *
  * @example
  * ```ts
+ * import { checkCookie } from './cookie.js';
  * checkCookie('secret'); // 'secret'
  * checkCookie(''); // throws BadArgError
  * ```

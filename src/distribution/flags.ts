@@ -56,6 +56,8 @@ export const DFLAG_ALIAS = 8n << 32n;
  *
  * @example
  * ```ts
+ * import { MANDATORY_FLAGS_25 } from './flags.js';
+ * declare const peerFlags: bigint; // what the peer's handshake said
  * (peerFlags & MANDATORY_FLAGS_25) === MANDATORY_FLAGS_25; // an OTP 25 node accepts it
  * ```
  */
@@ -116,6 +118,7 @@ export const ADVERTISED_FLAGS = REQUIRED_FLAGS | DFLAG_ALIAS | DFLAG_DIST_MONITO
  *
  * @example
  * ```ts
+ * import { DFLAG_MANDATORY_25_DIGEST, DFLAG_MAP_TAG, expandFlags } from './flags.js';
  * expandFlags(DFLAG_MANDATORY_25_DIGEST) & DFLAG_MAP_TAG; // DFLAG_MAP_TAG
  * ```
  */
@@ -188,6 +191,7 @@ export function flagNames(flags: bigint): string[] {
  *
  * @example
  * ```ts
+ * import { DFLAG_HANDSHAKE_23, missingFlags, REQUIRED_FLAGS } from './flags.js';
  * missingFlags(DFLAG_HANDSHAKE_23, REQUIRED_FLAGS).includes('MAP_TAG'); // true
  * ```
  */
@@ -201,6 +205,7 @@ export function missingFlags(flags: bigint, required: bigint = REQUIRED_FLAGS): 
  *
  * @example
  * ```ts
+ * import { ADVERTISED_FLAGS, isHidden } from './flags.js';
  * isHidden(ADVERTISED_FLAGS); // true
  * ```
  */

@@ -182,6 +182,7 @@ export interface HandshakeResult {
  *
  * @example
  * ```ts
+ * import { digest } from './handshake.js';
  * digest(1234, 'secret'); // md5('secret1234'), 16 bytes
  * ```
  */

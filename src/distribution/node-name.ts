@@ -78,6 +78,7 @@ export function parseNodeName(name: string, fn = 'parseNodeName', argument = 'na
  *
  * @example
  * ```ts
+ * import { isLongHost } from './node-name.js';
  * isLongHost('localhost'); // false
  * isLongHost('127.0.0.1'); // true
  * ```

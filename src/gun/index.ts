@@ -1,6 +1,8 @@
 /**
  * beamish/gun: Gun, Erlang's HTTP and WebSocket client, on beamish processes.
  * See docs/gun.md (the guide) and docs/porting.md (from Gun 2).
+ *
+ * @packageDocumentation
  */
 export {
   type AwaitUpResult,

@@ -3,6 +3,8 @@
  * GenStatem, Supervisor — with `sys`-style introspection and a tracer that
  * prints what processes do. Built only on beamish/runtime's public API.
  * See docs/otp.md for the guide and the Erlang/Elixir ↔ beamish table.
+ *
+ * @packageDocumentation
  */
 export type { Awaitable } from './awaitable.js';
 export { type From, reply, type ServerRef } from './call.js';

@@ -69,9 +69,12 @@ export class ExternalProc extends Proc {
  * The same process always comes back as the same object while anything
  * holds it (the node layer interns them), so `===` and patterns work.
  *
- * @example
- * const [, pid] = await receive([['hello', anyPid]]); // from an Erlang process
- * String(pid); // '<1.85.0>'
+ * ```ts
+ * // An Erlang process ran: {ts, 'ts@127.0.0.1'} ! {hello, self()}.
+ * const [, pid] = await receive([['hello', anyPid]]);
+ * console.log(String(pid)); // '<1.85.0>': a RemotePid
+ * send(pid, 'hi back'); // reaches the Erlang process
+ * ```
  */
 export class RemotePid<M = unknown> extends Pid<M> {
   constructor(
@@ -97,7 +100,13 @@ export class RemotePid<M = unknown> extends Pid<M> {
  * A registered name on another node, Erlang's `{Name, Node}`, as a
  * destination: `send`, `monitor` and `GenServer.call` take it where they
  * take a pid. It cannot be linked to (Erlang's `link({Name, Node})` is
- * badarg) and prints as the tuple `{counter,'erl@127.0.0.1'}`.
+ * badarg) and prints as the tuple `{counter,'erl@127.0.0.1'}`. Made by
+ * beamish/distribution's `remoteName(name, node)`, or `nameAt(name, node)`.
+ *
+ * ```ts
+ * const counter = nameAt('counter', 'erl@127.0.0.1'); // a RemoteName while a node runs
+ * if (counter !== undefined) send(counter, ['get', self()]); // {counter, 'erl@127.0.0.1'} ! {get, self()}
+ * ```
  */
 export class RemoteName extends Pid {
   constructor(
@@ -140,6 +149,12 @@ class AliasRoute {
  * node layer like remote pids. `send(ref, msg)` sends to it as to an alias
  * (ALIAS_SEND), as Erlang's `Ref ! Msg` does; the other node drops the
  * message when the ref is no alias there.
+ *
+ * ```ts
+ * // An Erlang process sent us an alias: Alias = alias(), {ts, Node} ! {reply_to, Alias}.
+ * const [, replyTo] = await receive([['reply_to', anyRef]]); // a RemoteRef
+ * send(replyTo, ['answer', 42]); // Alias ! {answer, 42}: an ALIAS_SEND
+ * ```
  */
 export class RemoteRef extends Ref {
   /** @internal Made by the node layer only. */

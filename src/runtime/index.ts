@@ -1,6 +1,8 @@
 /**
  * beamish/runtime: Erlang-style processes for TypeScript.
  * See docs/runtime.md for the guide and the Erlang ↔ beamish table.
+ *
+ * @packageDocumentation
  */
 export { alias, unalias } from './aliases.js';
 export { BadArgError, ConcurrentReceiveError, NoProcError, ProcessExit, ReceiveTimeout } from './errors.js';

@@ -588,6 +588,8 @@ export function decodeTermAt(
  *
  * @example
  * ```ts
+ * import { decodeTermBodyAt } from './decode.js';
+ * import { encodeTermBody } from './encode.js';
  * const body = encodeTermBody(['ok', 42]);
  * decodeTermBodyAt(body, 0); // { term: ['ok', 42], end: 8 }
  * ```
