@@ -1,4 +1,4 @@
-import { _, demonitor, exit, monitor, receive, self, send, whereis } from '../runtime/index.js';
+import { _, demonitor, exit, monitor, receive, self, send } from '../runtime/index.js';
 import { type From, genCall, reply, resolveServer, type ServerRef } from './call.js';
 import { checkServer, checkTimeout } from './checks.js';
 import { CallError } from './errors.js';
