@@ -324,6 +324,23 @@ class HandshakeReader {
     return new HandshakeError(code, step, this.peer, `${who} failed at ${step}: ${detail}`, { cause });
   }
 
+  /**
+   * The end of a handshake that succeeded, on either side: detaches from
+   * the socket (paused) and says what was agreed.
+   */
+  finish(peer: string, peerFlags: bigint, ourFlags: bigint, peerCreation: number): HandshakeResult {
+    const leftover = this.release();
+    return {
+      peerName: peer,
+      peerFlags,
+      flags: ourFlags & peerFlags,
+      peerCreation,
+      peerHidden: (peerFlags & DFLAG_PUBLISHED) === 0n,
+      socket: this.socket,
+      leftover,
+    };
+  }
+
   /** Detaches from the socket, leaving it paused; returns the bytes read past the last message. */
   release(): Buffer {
     this.socket.pause();
@@ -507,16 +524,7 @@ async function initiate(
         `the digest in ${peer}'s challenge ack is wrong: its cookie is not ours`,
       );
     }
-    const leftover = reader.release();
-    return {
-      peerName: peer,
-      peerFlags,
-      flags: ours.flags & peerFlags,
-      peerCreation,
-      peerHidden: (peerFlags & DFLAG_PUBLISHED) === 0n,
-      socket,
-      leftover,
-    };
+    return reader.finish(peer, peerFlags, ours.flags, peerCreation);
   } catch (err) {
     reader.abort();
     throw err;
@@ -631,16 +639,7 @@ async function accept(
     ack.writeUInt8(TAG_CHALLENGE_ACK, 0);
     digest(challengeB, ours.cookie).copy(ack, 1);
     reader.write('send_challenge_ack', ack);
-    const leftover = reader.release();
-    return {
-      peerName: peer,
-      peerFlags,
-      flags: ours.flags & peerFlags,
-      peerCreation,
-      peerHidden: (peerFlags & DFLAG_PUBLISHED) === 0n,
-      socket,
-      leftover,
-    };
+    return reader.finish(peer, peerFlags, ours.flags, peerCreation);
   } catch (err) {
     reader.abort();
     throw err;
