@@ -1,4 +1,14 @@
-import { _, isAlive, isTraced, type Pid, ProcessExit, receive, self, traceCall } from '../runtime/index.js';
+import {
+  _,
+  exitReasonOf,
+  isAlive,
+  isTraced,
+  type Pid,
+  ProcessExit,
+  receive,
+  self,
+  traceCall,
+} from '../runtime/index.js';
 import { type Awaitable, isPromise } from './awaitable.js';
 import { type From, genCall, genCast, isCall, reply, type ServerRef } from './call.js';
 import { checkObject } from './checks.js';
@@ -126,11 +136,6 @@ export interface GenServer<S, Calls extends CallSpec = CallSpec, Cast = never, I
 const ANY = [_];
 const TIMED_OUT = Symbol('timeout');
 
-/** The exit reason for something a callback threw, as the runtime makes it. */
-function reasonOf(error: unknown): unknown {
-  return error instanceof ProcessExit ? error.reason : ['error', error];
-}
-
 class Server<S> {
   state!: S;
   action: Action | undefined = undefined;
@@ -150,7 +155,7 @@ class Server<S> {
     try {
       result = (await this.spec.init(args)) as InitResult<S>;
     } catch (error) {
-      starter.ack(['error', reasonOf(error)]);
+      starter.ack(['error', exitReasonOf(error)]);
       throw error;
     }
     if (result === 'ignore') {
@@ -223,7 +228,7 @@ class Server<S> {
     // already dead and only unwinding. OTP runs no terminate then.
     if (!isAlive(self())) throw error;
     try {
-      await this.callTerminate(reasonOf(error));
+      await this.callTerminate(exitReasonOf(error));
     } catch (failed) {
       if (failed instanceof Stopping) throw failed.exit;
       throw failed;
@@ -320,7 +325,7 @@ class Server<S> {
     try {
       await terminate.call(this.spec, reason, this.state);
     } catch (error) {
-      throw new Stopping(reasonOf(error), error);
+      throw new Stopping(exitReasonOf(error), error);
     }
   }
 

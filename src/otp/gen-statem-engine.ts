@@ -1,5 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
-import { _, BadArgError, formatTerm, isTraced, Pid, ProcessExit, receive, traceCall } from '../runtime/index.js';
+import {
+  _,
+  BadArgError,
+  exitReasonOf,
+  formatTerm,
+  isTraced,
+  Pid,
+  ProcessExit,
+  receive,
+  traceCall,
+} from '../runtime/index.js';
 import { type Awaitable, isPromise } from './awaitable.js';
 import { type From, isCall, reply } from './call.js';
 import { show } from './checks.js';
@@ -55,11 +65,6 @@ type LooseCallback = (...args: unknown[]) => Awaitable<unknown>;
 const ANY = [_];
 /** OTP's stand-in for the event init's actions belong to: never postponed, never handled. */
 const INIT_EVENT: Event = ['internal', 'init_state'];
-
-/** The exit reason for something a callback threw, as the runtime makes it. */
-function reasonOf(error: unknown): unknown {
-  return error instanceof ProcessExit ? error.reason : ['error', error];
-}
 
 /** Erlang's `=:=` on states: arrays and plain objects compare by content, pids and refs by identity. */
 function sameState(a: unknown, b: unknown): boolean {
@@ -138,7 +143,7 @@ export class Machine {
     try {
       result = await this.spec.init(args);
     } catch (error) {
-      starter.ack(['error', reasonOf(error)]);
+      starter.ack(['error', exitReasonOf(error)]);
       throw error;
     }
     if (result === 'ignore') {
@@ -213,7 +218,7 @@ export class Machine {
   private async failed(error: unknown): Promise<never> {
     if (error instanceof Stopping) throw error.exit;
     try {
-      await this.callTerminate(reasonOf(error));
+      await this.callTerminate(exitReasonOf(error));
     } catch (failed) {
       if (failed instanceof Stopping) throw failed.exit;
       throw failed;
@@ -434,7 +439,7 @@ export class Machine {
     try {
       await terminate.call(this.spec, reason, this.state, this.data);
     } catch (error) {
-      throw new Stopping(reasonOf(error), error);
+      throw new Stopping(exitReasonOf(error), error);
     }
   }
 

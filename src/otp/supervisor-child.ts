@@ -2,10 +2,10 @@ import {
   _,
   cancelTimer,
   exit,
+  exitReasonOf,
   isAlive,
   monitor,
   Pid,
-  ProcessExit,
   processInfo,
   type Ref,
   receive,
@@ -44,7 +44,7 @@ export async function callStart(start: StartFunction<readonly never[]>, args: re
     result = await start(...(args as readonly never[]));
   } catch (error) {
     if (error instanceof StartError && error.reason === 'ignore') return { ok: true, pid: undefined };
-    return { ok: false, reason: error instanceof ProcessExit ? error.reason : ['error', error] };
+    return { ok: false, reason: exitReasonOf(error) };
   }
   if (result === 'ignore') return { ok: true, pid: undefined };
   if (!(result instanceof Pid)) return { ok: false, reason: ['bad_return_value', result] };

@@ -1,4 +1,4 @@
-import { BadArgError, formatTerm, type Pid, ProcessExit, processFlag } from '../runtime/index.js';
+import { BadArgError, exitReasonOf, formatTerm, type Pid, ProcessExit, processFlag } from '../runtime/index.js';
 import { genCall } from './call.js';
 import { checkObject, checkServer } from './checks.js';
 import { type Starter, type StartOptions, startProcess } from './start.js';
@@ -126,7 +126,7 @@ function starting(fn: string, source: Source, link: boolean, opts: SupervisorOpt
         }
         plan = checkSupervisorSpec(`${fn} (init)`, spec);
       } catch (error) {
-        const reason = error instanceof ProcessExit ? error.reason : ['error', error];
+        const reason = exitReasonOf(error);
         starter.ack(['error', reason]);
         throw error;
       }

@@ -140,6 +140,22 @@ export class NoProcError extends ProcessExit {
   }
 }
 
+/**
+ * The exit reason a process gets when its function throws `thrown`: a
+ * `ProcessExit`'s own reason (`exit(reason)`, a failed `call`, ...), else
+ * `['error', thrown]`, keeping the error object and its stack. For code
+ * that catches what a process's code threw and must report it as the
+ * runtime would (beamish/otp's behaviours, the shell).
+ *
+ * ```ts
+ * exitReasonOf(new ProcessExit('shutdown')); // 'shutdown'
+ * exitReasonOf(new Error('boom')); // ['error', Error: boom]
+ * ```
+ */
+export function exitReasonOf(thrown: unknown): unknown {
+  return thrown instanceof ProcessExit ? thrown.reason : ['error', thrown];
+}
+
 function describeReason(reason: unknown): string {
   if (typeof reason === 'string') return reason;
   if (Array.isArray(reason) && reason[0] === 'error' && reason[1] instanceof Error) {

@@ -5,7 +5,14 @@
  * @packageDocumentation
  */
 export { alias, unalias } from './aliases.js';
-export { BadArgError, ConcurrentReceiveError, NoProcError, ProcessExit, ReceiveTimeout } from './errors.js';
+export {
+  BadArgError,
+  ConcurrentReceiveError,
+  exitReasonOf,
+  NoProcError,
+  ProcessExit,
+  ReceiveTimeout,
+} from './errors.js';
 export { ErlangList, formatTerm } from './format.js';
 export { makeRef, Pid, Ref } from './ids.js';
 export { isAlive, node, type ProcessInfo, processes, processInfo, self, selfSignal } from './info.js';

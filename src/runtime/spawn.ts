@@ -1,5 +1,5 @@
 import { actor, current, startAs } from './context.js';
-import { BadArgError, ProcessExit } from './errors.js';
+import { BadArgError, exitReasonOf, ProcessExit } from './errors.js';
 import { type Pid, Ref } from './ids.js';
 import { reportCrash } from './logger.js';
 import { Proc } from './process.js';
@@ -72,15 +72,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-/** The exit reason for what a process function threw. */
-function reasonOf(err: unknown): unknown {
-  return err instanceof ProcessExit ? err.reason : ['error', err];
-}
-
 function failed(proc: Proc, err: unknown): void {
   // A dead process throwing is its code unwinding after a kill: nothing new.
   if (!proc.alive) return;
-  const reason = reasonOf(err);
+  const reason = exitReasonOf(err);
   if (!(err instanceof ProcessExit)) reportCrash({ pid: proc.pid, name: proc.name, error: err, reason });
   proc.die(reason);
 }

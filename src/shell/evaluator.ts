@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type REPLEval, type REPLServer, Recoverable } from 'node:repl';
-import { ProcessExit } from '../runtime/index.js';
-import { exceptionReport, exitReasonOf, exitReport, idleDeathReport, syntaxReport } from './exceptions.js';
+// A line's exception ends the shell process with the reason a spawned
+// process would exit with had its function thrown the same thing.
+import { exitReasonOf, ProcessExit } from '../runtime/index.js';
+import { exceptionReport, exitReport, idleDeathReport, syntaxReport } from './exceptions.js';
 import type { Runner } from './runner.js';
 import { ShellProcess } from './shell-process.js';
 import { ShellReport } from './writer.js';

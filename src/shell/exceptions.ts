@@ -39,16 +39,6 @@ export function idleDeathReport(reason: unknown): string {
 }
 
 /**
- * The reason the shell process exits with after `thrown` escaped a line: the
- * reason a spawned beamish process would exit with had its function thrown
- * the same thing (`ProcessExit`'s reason, else `['error', thrown]`), so links
- * and monitors of the shell process see what they would see of any process.
- */
-export function exitReasonOf(thrown: unknown): unknown {
-  return thrown instanceof ProcessExit ? thrown.reason : ['error', thrown];
-}
-
-/**
  * A line that does not parse never reaches the shell process, as in Erlang
  * (`* 1:3: syntax error before: '+'`): one line, and the same pid after it.
  */
