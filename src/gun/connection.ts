@@ -15,7 +15,7 @@ import {
   sendAfter,
   spawn,
 } from '../runtime/index.js';
-import type { Dialect } from './dialects/index.js';
+import type { Dialect, StateName } from './dialects/index.js';
 import type { WireFrame } from './frames.js';
 import type { Headers } from './headers.js';
 import { type ResolvedOptions, type ResolvedWsOptions, resolveWsOptions, type WsOptions } from './options.js';
@@ -202,8 +202,12 @@ export interface ConnectionInfo {
   readonly socket: net.Socket | undefined;
   /** `'tcp'` or `'tls'`. */
   readonly transport: 'tcp' | 'tls';
-  /** `'not_connected'`, `'connecting'`, `'connected'` or `'closing'`. */
-  readonly stateName: State['name'];
+  /**
+   * The state: `'connected'`, `'closing'`, or, waiting to retry,
+   * `'not_connected'` (classic) or `'domain_lookup'` (gun2, as Gun 2
+   * reports it). `info` waits while a connect is under way, as Gun's does.
+   */
+  readonly stateName: StateName;
   /** `'https'` over TLS, else `'http'`. */
   readonly originScheme: 'http' | 'https';
   /** The host given to `open`. */
@@ -230,10 +234,13 @@ export interface StreamInfo {
   readonly replyTo: Pid;
   /** `'stopping'` once cancelled (HTTP: its response is still read) or once a close frame went either way (WebSocket). */
   readonly state: 'running' | 'stopping';
-  /** Proxies on its way: none, beamish has no tunnels yet. */
-  readonly intermediaries: readonly never[];
-  /** Gun's tunnel info: always undefined, beamish has no tunnels yet. */
-  readonly tunnel: undefined;
+  /**
+   * Proxies on its way. Gun has this key (and `tunnel`) only when there
+   * are proxies; beamish has no tunnels yet, so neither is ever set.
+   */
+  readonly intermediaries?: readonly never[];
+  /** Gun's tunnel info, with `intermediaries`: never set yet. */
+  readonly tunnel?: never;
 }
 
 const CALLS = ['$gun_call', _] as const;
@@ -254,6 +261,15 @@ const CALLS_BUT_WS_SEND = [
   ...STREAM_CALLS,
 ] as const;
 const CONTROLS = ['$gun_ctl', _] as const;
+/**
+ * The controls taken while a connect is under way: info and stream_info
+ * wait for its end, as Gun's do (its connect blocks the state machine, so
+ * a call is answered once connected, or once the attempt failed).
+ */
+const CONNECTING_CONTROLS = [
+  ['$gun_ctl', { kind: 'shutdown' }],
+  ['$gun_ctl', { kind: 'set_owner' }],
+] as const;
 const SOCKET_EVENTS = ['$gun_sock', _, _] as const;
 const TIMERS = ['$gun_timer', _, _] as const;
 const NONE = Symbol('none');
@@ -354,19 +370,17 @@ export class Connection implements ConnectionHandle {
    */
   private patterns(): readonly unknown[] {
     const kind =
-      this.state.name === 'connected'
-        ? this.upgrading === undefined
-          ? 'connected'
-          : 'upgrading'
-        : this.state.name === 'closing'
-          ? 'closing'
-          : 'down';
+      this.state.name === 'connected' ? (this.upgrading === undefined ? 'connected' : 'upgrading') : this.state.name;
     const owner = this.status.name === 'up' ? this.status.monitor : undefined;
     if (kind !== this.patternsKind || owner !== this.patternsOwner || this.patternsCache === undefined) {
       this.patternsKind = kind;
       this.patternsOwner = owner;
-      const base = [CONTROLS, SOCKET_EVENTS, TIMERS, ['DOWN', owner ?? NONE, 'process', _, _]];
+      const down = ['DOWN', owner ?? NONE, 'process', _, _];
+      const base = [CONTROLS, SOCKET_EVENTS, TIMERS, down];
       switch (kind) {
+        case 'connecting':
+          this.patternsCache = [...CONNECTING_CONTROLS, SOCKET_EVENTS, TIMERS, down];
+          break;
         case 'connected':
           this.patternsCache = [...base, CALLS];
           break;
@@ -449,11 +463,15 @@ export class Connection implements ConnectionHandle {
     if (this.connectTimer !== undefined) cancelTimer(this.connectTimer);
     this.connectTimer = undefined;
     this.retries = this.cfg.retry;
+    const { httpOpts } = this.cfg;
     const protocol = new Http1({
       host: this.cfg.host,
       port: this.cfg.port,
       transport: this.cfg.transport,
-      version: this.cfg.httpOpts.version,
+      version: httpOpts.version,
+      maxHeaderBlockSize: httpOpts.maxHeaderBlockSize,
+      maxTrailerBlockSize: httpOpts.maxTrailerBlockSize,
+      subprotocolHeaderOffers: this.dialect.subprotocolHeaderOffers,
     });
     this.state = { name: 'connected', socket, protocol };
     this.wsStream = undefined;
@@ -565,6 +583,9 @@ export class Connection implements ConnectionHandle {
           if (cmd.rest.length > 0) this.run1((out) => protocol.handle(cmd.rest, out));
           break;
         }
+        case 'closing':
+          this.enterClosing();
+          break;
         case 'close':
           this.disconnect(cmd.reason);
           return;
@@ -838,7 +859,7 @@ export class Connection implements ConnectionHandle {
       owner: this.owner,
       socket,
       transport: this.cfg.transport,
-      stateName: state.name,
+      stateName: this.dialect.stateName(state.name),
       originScheme: tls ? 'https' : 'http',
       originHost: this.cfg.host,
       originPort: this.cfg.port,
@@ -855,7 +876,7 @@ export class Connection implements ConnectionHandle {
     if (state.name !== 'connected' && state.name !== 'closing') return ['error', 'not_connected'];
     const known = state.protocol.streamInfo(ref);
     if (known === undefined) return ['ok', undefined];
-    return ['ok', { ref, replyTo: known.stream.replyTo, state: known.state, intermediaries: [], tunnel: undefined }];
+    return ['ok', { ref, replyTo: known.stream.replyTo, state: known.state }];
   }
 
   /** The current owner (for the API's checks). */

@@ -31,6 +31,18 @@ export interface HttpOptions {
   readonly closingTimeout?: number;
   /** The HTTP version requests are sent with. Default 'HTTP/1.1'. */
   readonly version?: 'HTTP/1.1' | 'HTTP/1.0';
+  /**
+   * Most bytes a response's status line and header fields may take, the
+   * final empty line included (Gun's `max_header_block_size`). Past it the
+   * connection fails with `['connection_error', 'limit_reached', text]`.
+   * Default 100000, as Gun.
+   */
+  readonly maxHeaderBlockSize?: number;
+  /**
+   * Most bytes a chunked body's trailer block may take (Gun's
+   * `max_trailer_block_size`). Default 10000, as Gun.
+   */
+  readonly maxTrailerBlockSize?: number;
 }
 
 /** Options of one request. */
@@ -89,7 +101,13 @@ export interface ResolvedHttpOptions {
   readonly keepalive: number;
   readonly closingTimeout: number;
   readonly version: 'HTTP/1.1' | 'HTTP/1.0';
+  readonly maxHeaderBlockSize: number;
+  readonly maxTrailerBlockSize: number;
 }
+
+/** Gun's defaults for the HTTP/1.1 block limits (gun_http.erl). */
+export const MAX_HEADER_BLOCK_SIZE = 100_000;
+export const MAX_TRAILER_BLOCK_SIZE = 10_000;
 
 export interface ResolvedOptions {
   readonly host: string;
@@ -127,7 +145,7 @@ const OPEN_KEYS = new Set([
   'owner',
 ]);
 const WS_KEYS = new Set(['keepalive', 'silencePings', 'closingTimeout', 'compress', 'protocols', 'flow', 'replyTo']);
-const HTTP_KEYS = new Set(['keepalive', 'closingTimeout', 'version']);
+const HTTP_KEYS = new Set(['keepalive', 'closingTimeout', 'version', 'maxHeaderBlockSize', 'maxTrailerBlockSize']);
 const REQUEST_KEYS = new Set(['replyTo', 'flow']);
 
 function assertObject(fn: string, name: string, value: unknown, keys: Set<string>): Record<string, unknown> {
@@ -219,7 +237,18 @@ function resolveHttpOptions(fn: string, name: string, value: unknown): ResolvedH
     keepalive,
     closingTimeout: duration(fn, `${name}.closingTimeout`, o.closingTimeout, 15000, false),
     version,
+    maxHeaderBlockSize: byteLimit(fn, `${name}.maxHeaderBlockSize`, o.maxHeaderBlockSize, MAX_HEADER_BLOCK_SIZE),
+    maxTrailerBlockSize: byteLimit(fn, `${name}.maxTrailerBlockSize`, o.maxTrailerBlockSize, MAX_TRAILER_BLOCK_SIZE),
   };
+}
+
+/** A size in bytes: a whole number > 0 (a block always ends with an empty line: at least 2 bytes). */
+function byteLimit(fn: string, name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 2) {
+    throw new BadArgError(fn, name, `expected a whole number of bytes >= 2, got ${describe(value)}`);
+  }
+  return value;
 }
 
 /** Validates a request's options (`reqOpts`). */

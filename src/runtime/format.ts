@@ -21,6 +21,25 @@ export class ErlangList {
 }
 
 /**
+ * Marks text to print as an Erlang string, a list of characters (`"text"`),
+ * rather than as an atom or a binary: Gun's reasons carry their texts as
+ * strings (`{badstate,"The stream cannot be found."}`). Only `formatTerm`
+ * reads it; it is not a term to send in place of a string.
+ *
+ * @example
+ * ```ts
+ * formatTerm(['badstate', new ErlangString('The stream cannot be found.')]); // {badstate,"The stream cannot be found."}
+ * formatTerm(new ErlangString(''));                                           // []
+ * ```
+ */
+export class ErlangString {
+  constructor(
+    /** The text, printed between double quotes with Erlang's escapes. */
+    readonly text: string,
+  ) {}
+}
+
+/**
  * Prints a term the way Erlang would: arrays as tuples `{a,b}`, Buffers as
  * binaries, pids and refs as `<0.4.0>` and `#Ref<...>`, plain objects as
  * maps `#{k => v}`, `ErlangList`s as lists `[a,b]`. It is for people
@@ -64,6 +83,7 @@ export function formatTerm(term: unknown): string {
   if (Buffer.isBuffer(term)) return binary(term);
   if (Array.isArray(term)) return `{${term.map(formatTerm).join(',')}}`;
   if (term instanceof ErlangList) return `[${term.items.map(formatTerm).join(',')}]`;
+  if (term instanceof ErlangString) return charlist(term.text);
   if (term instanceof Error) return `#{'__exception__' => ${binary(Buffer.from(term.message))}}`;
   if (typeof term === 'object') {
     const entries = Object.entries(term).map(([k, v]) => `${formatTerm(k)} => ${formatTerm(v)}`);
@@ -155,6 +175,18 @@ function binary(b: Buffer): string {
   const text = isUtf8(b) ? printable(b.toString('utf8')) : undefined;
   if (text === undefined) return `<<${b.join(',')}>>`;
   return text.ascii ? `<<"${text.escaped}">>` : `<<"${text.escaped}"/utf8>>`;
+}
+
+/**
+ * A string as Erlang's shell prints a list of characters: `"text"` when
+ * every character is printable (Latin-1 ones included, as `~p` does),
+ * `[]` when empty, else the list of code points.
+ */
+function charlist(s: string): string {
+  if (s === '') return '[]';
+  const text = printable(s);
+  if (text !== undefined && [...s].every((ch) => (ch.codePointAt(0) as number) <= 0xff)) return `"${text.escaped}"`;
+  return `[${[...s].map((ch) => ch.codePointAt(0)).join(',')}]`;
 }
 
 /** `s` escaped as Erlang writes a string, or undefined if a character is not printable. */

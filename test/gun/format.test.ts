@@ -92,18 +92,56 @@ describe('formatGunMessage', () => {
 
   it("keeps the atoms in Gun's atom positions", () => {
     const pid = self();
-    const ref = makeRef();
     assert.equal(formatGunMessage(['gun_ws_upgrade', pid, 'ok']), `{gun_ws_upgrade,${pid},ok}`);
     assert.equal(formatGunMessage(['gun_ws', pid, 'ping']), `{gun_ws,${pid},ping}`);
     assert.equal(formatGunMessage(['gun_down', pid, 'http', 'closed', []]), `{gun_down,${pid},http,closed,[]}`);
     assert.equal(formatGunMessage(['gun_error', pid, 'econnrefused']), `{gun_error,${pid},econnrefused}`);
-    assert.equal(
-      formatGunMessage(['gun_error', pid, ref, ['badstate', 'The stream cannot be found.']]),
-      `{gun_error,${pid},${ref},{badstate,<<"The stream cannot be found.">>}}`,
-    );
     // Not a Gun message: formatTerm's rule.
     assert.equal(formatGunMessage(['gun_ws', 'hello']), '{gun_ws,hello}');
     assert.equal(formatGunMessage('hello'), 'hello');
+  });
+});
+
+describe('formatGunMessage: reasons', () => {
+  it('gun_http.erl: prints the text of badstate and connection_error reasons as Erlang strings, as Gun writes them', () => {
+    const pid = self();
+    const ref = makeRef();
+    assert.equal(
+      formatGunMessage(['gun_error', pid, ref, ['badstate', 'The stream cannot be found.']]),
+      `{gun_error,${pid},${ref},{badstate,"The stream cannot be found."}}`,
+    );
+    assert.equal(
+      formatGunMessage([
+        'gun_error',
+        pid,
+        ['connection_error', 'limit_reached', 'The response header block is too large.'],
+      ]),
+      `{gun_error,${pid},{connection_error,limit_reached,"The response header block is too large."}}`,
+    );
+    // Inside gun_down's {error, _}, and the classic dialect's gun_error/3 too.
+    assert.equal(
+      formatGunMessage([
+        'gun_down',
+        pid,
+        'http',
+        ['error', ['connection_error', 'protocol_error', 'A "bad" head.']],
+        [],
+      ]),
+      `{gun_down,${pid},http,{error,{connection_error,protocol_error,"A \\"bad\\" head."}},[]}`,
+    );
+    assert.equal(
+      formatGunMessage(['gun_error', pid, ['badstate', 'Not upgraded.']]),
+      `{gun_error,${pid},{badstate,"Not upgraded."}}`,
+    );
+    // Atoms stay atoms; other texts are binaries, as before.
+    assert.equal(
+      formatGunMessage(['gun_error', pid, ref, ['closing', 'shutdown']]),
+      `{gun_error,${pid},${ref},{closing,shutdown}}`,
+    );
+    assert.equal(
+      formatGunMessage(['gun_error', pid, ref, ['closed', 'The connection was lost.']]),
+      `{gun_error,${pid},${ref},{closed,<<"The connection was lost.">>}}`,
+    );
   });
 });
 

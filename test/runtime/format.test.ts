@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ErlangList, formatTerm, makeRef, self } from '../../src/runtime/index.js';
+import { ErlangList, ErlangString, formatTerm, makeRef, self } from '../../src/runtime/index.js';
 
 describe('formatTerm', () => {
   it('prints terms in Erlang notation', () => {
@@ -73,6 +73,14 @@ describe('formatTerm', () => {
     // Not UTF-8: bytes (where erl would read printable ones as Latin-1).
     assert.equal(formatTerm(Buffer.from([0xde, 0xad, 0xbe, 0xef])), '<<222,173,190,239>>');
     assert.equal(formatTerm(Buffer.from([0xc3, 0xa9, 0])), '<<195,169,0>>');
+  });
+
+  it('prints an ErlangString as erl prints a list of characters: "text" with escapes, [] when empty, codes past Latin-1', () => {
+    // erl: io:format("~p", [{badstate,"The stream\n"}]) prints {badstate,"The stream\n"}; "" is []; [26085] is [26085].
+    assert.equal(formatTerm(['badstate', new ErlangString('The "stream"\n')]), '{badstate,"The \\"stream\\"\\n"}');
+    assert.equal(formatTerm(new ErlangString('')), '[]');
+    assert.equal(formatTerm(new ErlangString('\u65e5')), '[26085]');
+    assert.equal(formatTerm(new ErlangString('a\u0001')), '[97,1]');
   });
 
   it('uses the same rule for map keys', () => {

@@ -6,7 +6,7 @@ import { WS_DEFAULTS } from '../options.js';
 import type { IsFin, Stream } from '../protocols/protocol.js';
 import * as reasons from '../reasons.js';
 import type { Dialect } from './dialect.js';
-import { binaryShape, frameShape, headersShape, streamMessage } from './shapes.js';
+import { binaryShape, frameShape, headersShape, reasonShape, streamMessage } from './shapes.js';
 
 /**
  * 'classic': the messages of the seed chapter (Gun's original WebSocket
@@ -109,6 +109,8 @@ export const classic: Dialect = {
   // The seed promises automatic pings, so 'classic' pings by default.
   wsDefaults: WS_DEFAULTS,
   clientCloseEnds: true,
+  subprotocolHeaderOffers: true,
+  stateName: (state) => (state === 'connecting' ? 'not_connected' : state),
   up: () => [],
   // The owner hears of a lost WebSocket; HTTP streams cut off have been
   // told already, each with a stream error (see connection.ts).
@@ -147,8 +149,9 @@ export function formatClassic(message: readonly unknown[]): string | undefined {
     case 'gun_ws/3':
       return formatTerm([tag, conn, frameShape(message[2])]);
     case 'gun_ws_upgrade/3':
-    case 'gun_error/3':
       return formatTerm(message);
+    case 'gun_error/3':
+      return formatTerm([tag, conn, reasonShape(message[2])]);
     case 'gun_ws_upgrade/6':
       return formatTerm([...message.slice(0, 5), headersShape(message[5])]);
     case 'gun_data/4':

@@ -20,6 +20,14 @@ export interface Dialect {
    * rule) rather than being followed by a reconnect (Gun 2's).
    */
   readonly clientCloseEnds: boolean;
+  /**
+   * A `sec-websocket-protocol` header given to `wsUpgrade` is an offer, as
+   * `wsOpts.protocols` are (the seed's rule), rather than a header sent as
+   * it is (Gun 2's: only `protocols` are offered).
+   */
+  readonly subprotocolHeaderOffers: boolean;
+  /** The `stateName` that `info` reports for the connection's state. */
+  stateName(state: ConnectionStateName): StateName;
   /** The connection is (back) up, speaking `protocol`. */
   up(conn: Pid, owner: Pid, protocol: string): readonly Outgoing[];
   /**
@@ -33,6 +41,18 @@ export interface Dialect {
   /** A call could not be carried out: the message for the caller. */
   error(conn: Pid, ref: Ref | undefined, reason: unknown): unknown;
 }
+
+/** The connection's own states (connection.ts). */
+export type ConnectionStateName = 'not_connected' | 'connecting' | 'connected' | 'closing';
+
+/**
+ * What `info` says of the state: the connection's own name, or in gun2 the
+ * name Gun 2 reports in that phase (`'domain_lookup'` while waiting to
+ * retry). `info` waits while a connect is under way, as Gun's does (its
+ * connect blocks the state machine), so neither `'connecting'` nor Gun's
+ * `'tls_handshake'` is ever reported.
+ */
+export type StateName = 'not_connected' | 'domain_lookup' | 'connected' | 'closing';
 
 /** Which message shapes a connection speaks: `'classic'` (the seed's) or `'gun2'` (Gun 2.x's). */
 export type DialectName = 'classic' | 'gun2';

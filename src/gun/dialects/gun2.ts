@@ -5,7 +5,15 @@ import type { Headers } from '../headers.js';
 import { WS_DEFAULTS } from '../options.js';
 import type { IsFin } from '../protocols/protocol.js';
 import type { Dialect } from './dialect.js';
-import { binariesShape, binaryShape, frameShape, headersShape, listShape, streamMessage } from './shapes.js';
+import {
+  binariesShape,
+  binaryShape,
+  frameShape,
+  headersShape,
+  listShape,
+  reasonShape,
+  streamMessage,
+} from './shapes.js';
 
 /**
  * 'gun2': the messages of Gun 2.x, every stream named by its ref, so that
@@ -168,6 +176,10 @@ export const gun2: Dialect = {
   // Gun 2's ws_opts: no keepalive pings unless asked for.
   wsDefaults: { ...WS_DEFAULTS, keepalive: Infinity },
   clientCloseEnds: false,
+  subprotocolHeaderOffers: false,
+  // Gun 2 waits for a retry in domain_lookup (not_connected/3 moves there
+  // at once, with the retry as a state timeout): what real Gun's info says.
+  stateName: (state) => (state === 'not_connected' || state === 'connecting' ? 'domain_lookup' : state),
   up: (conn, owner, protocol) => [[owner, ['gun_up', conn, protocol]]],
   down: (conn, owner, protocol, reason, killed) => [
     [owner, ['gun_down', conn, protocol, reason, killed.map((s) => s.ref)]],
@@ -186,10 +198,11 @@ export function formatGun2(message: readonly unknown[]): string | undefined {
   const [tag, conn, ref] = message;
   switch (message.length === 0 ? '' : `${String(tag)}/${message.length}`) {
     case 'gun_up/3':
-    case 'gun_error/4':
       return formatTerm(message);
+    case 'gun_error/4':
+      return formatTerm([tag, conn, ref, reasonShape(message[3])]);
     case 'gun_down/5':
-      return formatTerm([tag, conn, message[2], message[3], listShape(message[4])]);
+      return formatTerm([tag, conn, message[2], reasonShape(message[3]), listShape(message[4])]);
     case 'gun_inform/5':
       return formatTerm([tag, conn, ref, message[3], headersShape(message[4])]);
     case 'gun_response/6':

@@ -51,7 +51,7 @@ export type {
   ClassicGunWsUpgrade,
   ClassicMessage,
 } from './classic.js';
-export type { Dialect, DialectName, Outgoing } from './dialect.js';
+export type { Dialect, DialectName, Outgoing, StateName } from './dialect.js';
 export type {
   Gun2Message,
   GunData,

@@ -1,4 +1,4 @@
-import { ErlangList, type Pid, type Ref } from '../../runtime/index.js';
+import { ErlangList, ErlangString, type Pid, type Ref } from '../../runtime/index.js';
 import type { StreamEvent } from '../protocols/protocol.js';
 
 /**
@@ -8,9 +8,9 @@ import type { StreamEvent } from '../protocols/protocol.js';
  * atom bare and an array as a tuple, so a payload `'hello'` would print as
  * the atom `hello`. These put the positions where Gun has a binary or a
  * list back into those shapes, so every payload prints as a binary.
- * Reasons need no shape: Gun's texts (`{closed, <<"The connection was
- * lost.">>}`) are never bare atoms and its atoms (`{closing, shutdown}`)
- * are, so formatTerm's rule prints both as Gun does.
+ * Reasons: Gun's atoms (`{closing, shutdown}`) print bare by formatTerm's
+ * rule; the texts Gun writes as Erlang strings (`{badstate, "..."}`,
+ * `{connection_error, Kind, "..."}`) are put in that shape by reasonShape.
  */
 
 /** Gun 2's message for a stream event: `['response', …]` → `['gun_response', conn, ref, …]`. */
@@ -43,4 +43,21 @@ export function listShape(list: unknown): unknown {
 /** Text as a binary (`'hello'` → `<<"hello">>`); anything else as it is. */
 export function binaryShape(s: unknown): unknown {
   return typeof s === 'string' ? Buffer.from(s) : s;
+}
+
+/**
+ * A Gun reason with its text in Gun's shape: the text of `{badstate, Text}`,
+ * `{connection_error, Kind, Text}` and `{stream_error, Kind, Text}` is an
+ * Erlang string (gun_http.erl writes them so), also inside `{error, _}`,
+ * `{closed, _}` and `{closing, _}`. Anything else as it is.
+ */
+export function reasonShape(reason: unknown): unknown {
+  if (!Array.isArray(reason)) return reason;
+  const [tag, a, b] = reason;
+  if (reason.length === 2 && tag === 'badstate' && typeof a === 'string') return [tag, new ErlangString(a)];
+  if (reason.length === 3 && (tag === 'connection_error' || tag === 'stream_error') && typeof b === 'string') {
+    return [tag, a, new ErlangString(b)];
+  }
+  if (reason.length === 2 && (tag === 'error' || tag === 'closed' || tag === 'closing')) return [tag, reasonShape(a)];
+  return reason;
 }

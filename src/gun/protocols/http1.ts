@@ -3,11 +3,12 @@ import { isIPv6 } from 'node:net';
 import type { Pid, Ref } from '../../runtime/index.js';
 import type { WireFrame } from '../frames.js';
 import type { Headers } from '../headers.js';
-import type { ResolvedWsOptions } from '../options.js';
+import { MAX_HEADER_BLOCK_SIZE, MAX_TRAILER_BLOCK_SIZE, type ResolvedWsOptions } from '../options.js';
 import {
   BAD_REQUEST_LENGTH,
   BODY_TOO_LONG,
   BODY_TOO_SHORT,
+  errorText,
   STREAM_CLOSED,
   STREAM_NOT_FOUND,
   UPGRADE_PENDING,
@@ -15,7 +16,8 @@ import {
   WS_OVER_HTTP10,
 } from '../reasons.js';
 import type { Command, IsFin, Protocol, RequestOptions, Stream } from './protocol.js';
-import { wsLibrary } from './ws-library.js';
+import { DEFLATE_OFFER, negotiateDeflate } from './ws-deflate.js';
+import type { PerMessageDeflate } from './ws-library.js';
 
 /**
  * The HTTP/1.1 client protocol module: Gun's `gun_http.erl`, with cowlib's
@@ -44,8 +46,6 @@ import { wsLibrary } from './ws-library.js';
  * The streams left are what `down` then reports as killed.
  */
 
-const { PerMessageDeflate, extension } = wsLibrary;
-
 export interface Http1Options {
   readonly host: string;
   readonly port: number;
@@ -56,11 +56,13 @@ export interface Http1Options {
   readonly maxHeaderBlockSize?: number;
   /** Most bytes a chunked body's trailer block may take (Gun's max_trailer_block_size). */
   readonly maxTrailerBlockSize?: number;
+  /**
+   * Is a `sec-websocket-protocol` header given to `wsUpgrade` an offer, as
+   * `wsOpts.protocols` is? The classic dialect's rule (true); Gun 2 offers
+   * only `protocols` and sends the header as it is (false).
+   */
+  readonly subprotocolHeaderOffers?: boolean;
 }
-
-/** Gun's defaults for the two limits. */
-const MAX_HEADER_BLOCK = 100_000;
-const MAX_TRAILER_BLOCK = 10_000;
 /**
  * Most fields a head or a trailer block may have. Gun has no such limit (its
  * block size bounds them); 1000 is twice what any real response sends.
@@ -84,6 +86,7 @@ const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const DIGITS = /^[0-9]+$/;
 
 const CLOSE_NORMAL: Command = { type: 'close', reason: 'normal' };
+const CLOSING: Command = { type: 'closing' };
 const ACTIVE: Command = { type: 'active', active: true };
 const PASSIVE: Command = { type: 'active', active: false };
 
@@ -173,6 +176,7 @@ export class Http1 implements Protocol {
   private readonly authority: string;
   private readonly maxHead: number;
   private readonly maxTrailers: number;
+  private readonly headerOffers: boolean;
 
   /** Streams in request order, waiting for (or reading) their response: the head one first. */
   private readonly responses = new Fifo<HttpStream>();
@@ -217,8 +221,9 @@ export class Http1 implements Protocol {
   constructor(options: Http1Options) {
     this.version = options.version;
     this.authority = hostHeader(options.transport, options.host, options.port);
-    this.maxHead = options.maxHeaderBlockSize ?? MAX_HEADER_BLOCK;
-    this.maxTrailers = options.maxTrailerBlockSize ?? MAX_TRAILER_BLOCK;
+    this.maxHead = options.maxHeaderBlockSize ?? MAX_HEADER_BLOCK_SIZE;
+    this.maxTrailers = options.maxTrailerBlockSize ?? MAX_TRAILER_BLOCK_SIZE;
+    this.headerOffers = options.subprotocolHeaderOffers ?? true;
   }
 
   // -- requests ---------------------------------------------------------------
@@ -292,12 +297,19 @@ export class Http1 implements Protocol {
   /**
    * gun_http:data. Chunked framing when the request is chunked (cowlib's
    * chunk/last_chunk); raw bytes when it has a content-length or is HTTP/1.0.
-   * An unknown ref: Gun's error_stream_not_found; a stream with no body to
-   * send: error_stream_closed. Where Gun crashes (more bytes than the
-   * content-length, or a fin before it is reached) the caller gets a
-   * badstate error and nothing is written.
+   * As Gun, the first question is whether any request body is being sent:
+   * when none is, error_stream_closed, whatever the ref (a stream whose
+   * response is complete, say, is no longer known, and Gun still answers
+   * "closed"). Then an unknown ref: error_stream_not_found; a stream with
+   * no body to send: error_stream_closed. Where Gun crashes (more bytes
+   * than the content-length, or a fin before it is reached) the caller gets
+   * a badstate error and nothing is written.
    */
   data(ref: Ref, caller: Pid, isFin: IsFin, data: Buffer, out: Command[]): void {
+    if (this.writer === undefined && !this.waiting.some((w) => w.body !== 'done')) {
+      out.push({ type: 'error', to: caller, ref, reason: STREAM_CLOSED });
+      return;
+    }
     const hs = this.streams.get(ref.serial);
     if (hs === undefined) {
       out.push({ type: 'error', to: caller, ref, reason: STREAM_NOT_FOUND });
@@ -331,13 +343,13 @@ export class Http1 implements Protocol {
   /**
    * gun_http:ws_upgrade. Gun's headers, in Gun's order: `connection:
    * upgrade`, `upgrade: websocket`, `sec-websocket-version: 13`, the key,
-   * then the offered subprotocols and the permessage-deflate offer, then the
-   * caller's. Beyond Gun: the caller's `sec-websocket-protocol` is merged
-   * into ours (Gun sends two), and the caller's copies of the headers the
-   * handshake owns are dropped (Gun sends them twice). The offer is the one
-   * ws's PerMessageDeflate makes with its defaults (Gun's is
-   * `permessage-deflate; client_max_window_bits; server_max_window_bits=15`):
-   * the ws protocol module inflates with ws, so it must accept what ws offers.
+   * then the offered subprotocols and the permessage-deflate offer (Gun's,
+   * see ws-deflate.ts), then the caller's. The caller's copies of the
+   * headers the handshake owns are dropped (Gun sends them twice). A
+   * caller's `sec-websocket-protocol`: in Gun 2 (gun2) it is no offer, only
+   * `wsOpts.protocols` are, and it goes out as given, so a server choosing
+   * from it fails the handshake as Gun's select_protocol does; the classic
+   * dialect merges it into the offer (the seed's rule).
    */
   wsUpgrade(stream: Stream, path: string, headers: Headers, opts: ResolvedWsOptions, out: Command[]): void {
     if (this.version === 'HTTP/1.0') {
@@ -351,6 +363,7 @@ export class Http1 implements Protocol {
     for (const [name, value] of headers) {
       switch (name) {
         case 'sec-websocket-protocol':
+          if (!this.headerOffers) break;
           for (const element of value.split(',')) {
             const p = trimOws(element, 0, element.length);
             if (p !== '' && !protocols.includes(p)) protocols.push(p);
@@ -375,10 +388,7 @@ export class Http1 implements Protocol {
     if (!hasHost) head += `host: ${this.authority}\r\n`;
     head += `connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: ${key}\r\n`;
     if (protocols.length > 0) head += `sec-websocket-protocol: ${protocols.join(', ')}\r\n`;
-    if (opts.compress) {
-      const offer = extension.format({ 'permessage-deflate': new PerMessageDeflate().offer() });
-      head += `sec-websocket-extensions: ${offer}\r\n`;
-    }
+    if (opts.compress) head += `sec-websocket-extensions: ${DEFLATE_OFFER}\r\n`;
     head += `${fields}\r\n`;
     // Gun counts the response's data events against the WebSocket's flow;
     // those credits are for frames (the ws module's), so an answer other than
@@ -612,10 +622,17 @@ export class Http1 implements Protocol {
       // server to do before a request (Gun fails to parse them).
       while (pos < data.length && (data[pos] === 13 || data[pos] === 10)) pos++;
       if (pos === data.length) return pos;
-      // Gun closes when data comes and no stream waits; a request still
-      // queued behind another's body cannot have been answered either.
+      // Gun closes, `normal`, when data comes and no stream waits
+      // (gun_http:handle's `streams=[]` clause): Cowboy's 400 after an empty
+      // keep-alive line, say. A request still queued behind another's body
+      // cannot have been answered: that is the peer's fault.
       const hs = this.responses.peek();
-      if (hs === undefined || hs.pending !== undefined) {
+      if (hs === undefined) {
+        out.push(CLOSE_NORMAL);
+        this.stop();
+        return data.length;
+      }
+      if (hs.pending !== undefined) {
         throw new PeerFault('protocol_error', 'A response arrived with no request waiting for it.');
       }
     }
@@ -686,12 +703,11 @@ export class Http1 implements Protocol {
     // every response when the client speaks HTTP/1.0; we keep an HTTP/1.0
     // connection that both sides asked to keep alive (the request's wish is
     // in hs.closeAfter).
-    const closes =
-      hs.closeAfter ||
-      mode === 'close' ||
-      framingDoubt ||
-      hasToken(connection, 'close') ||
-      (version === 'HTTP/1.0' && !hasToken(connection, 'keep-alive'));
+    const saysClose =
+      hs.closeAfter || hasToken(connection, 'close') || (version === 'HTTP/1.0' && !hasToken(connection, 'keep-alive'));
+    // A body read to the close, or framing in doubt, closes too, but it is
+    // not Gun's Conn2 = close: nothing is said to the streams behind.
+    const closes = saysClose || mode === 'close' || framingDoubt;
     if (hs.alive) {
       out.push({
         type: 'deliver',
@@ -700,12 +716,22 @@ export class Http1 implements Protocol {
       });
     }
     if (closes) {
-      // From here no new request is written; the ones already pipelined
-      // behind this one stay for down() to report as killed (as Gun's close
-      // after a complete response does; for a response still to be read,
-      // Gun's close_streams tells them `closing` at once).
+      // From here no new request is written. A response that says so
+      // (Gun's Conn2 = close) with a body to read: as gun_http's
+      // handle_response, the streams pipelined behind
+      // it are told `closing` at once (close_streams), before its body,
+      // and the connection is closing (new requests wait for the next
+      // connection, or are refused with retry 0); once the body is read,
+      // the connection closes and no stream is left to be killed. A
+      // response without a body closes at once: the streams behind it are
+      // what down() reports as killed (Gun also tells the stream just
+      // answered that it was closed, and lists it; we do not).
       this.willClose = true;
       this.responseCloses = true;
+      if (saysClose && mode !== 'none') {
+        this.closeStreamsBehind(hs, 'closing', out);
+        out.push(CLOSING);
+      }
     }
     switch (mode) {
       case 'none':
@@ -736,7 +762,7 @@ export class Http1 implements Protocol {
   private on101(hs: HttpStream, headers: Headers, data: Buffer, pos: number, out: Command[]): number {
     const ws = hs.ws;
     if (ws === undefined) throw new PeerFault('protocol_error', 'Unexpected 101 Switching Protocols response.');
-    const extensions = checkHandshake(ws, headers);
+    const deflate = checkHandshake(ws, headers);
     this.responses.shift();
     this.streams.delete(hs.stream.ref.serial);
     this.upgrading = undefined;
@@ -751,7 +777,7 @@ export class Http1 implements Protocol {
     out.push({
       type: 'switch',
       protocol: 'ws',
-      handshake: { stream: hs.stream, headers, opts: ws.opts, extensions },
+      handshake: { stream: hs.stream, headers, opts: ws.opts, deflate },
       rest,
     });
     this.switched = true;
@@ -1027,17 +1053,26 @@ export class Http1 implements Protocol {
       this.stop();
       return;
     }
+    this.closeStreamsBehind(head, ['closing', reason], out);
+    head.closeAfter = true;
+  }
+
+  /**
+   * Gun's close_streams for the streams pipelined behind `head`: each live
+   * one gets `reason` now and is forgotten (its request, if still held
+   * back, is never written); `head` stays, the only stream left.
+   */
+  private closeStreamsBehind(head: HttpStream, reason: unknown, out: Command[]): void {
     const behind = this.responses.take();
     this.responses.push(head);
     for (const hs of behind.slice(1)) {
-      if (hs.alive) out.push({ type: 'error', to: hs.stream.replyTo, ref: hs.stream.ref, reason: ['closing', reason] });
+      if (hs.alive) out.push({ type: 'error', to: hs.stream.replyTo, ref: hs.stream.ref, reason });
       this.streams.delete(hs.stream.ref.serial);
       const i = this.waiting.indexOf(hs);
       if (i >= 0) this.waiting.splice(i, 1);
       if (this.writer === hs) this.writer = undefined;
       if (this.upgrading === hs) this.upgrading = undefined;
     }
-    head.closeAfter = true;
     this.flushWaiting(out);
   }
 
@@ -1292,9 +1327,9 @@ function joined(headers: Headers, name: string): string | undefined {
 
 /**
  * The 101's checks (RFC 6455 §4.1, items 2-6 of the client's duties);
- * returns the accepted `sec-websocket-extensions`, if any.
+ * returns the permessage-deflate the server accepted, if it did.
  */
-function checkHandshake(ws: WsOffer, headers: Headers): string | undefined {
+function checkHandshake(ws: WsOffer, headers: Headers): PerMessageDeflate | undefined {
   const upgrade = joined(headers, 'upgrade');
   if (upgrade === undefined || trimOws(upgrade, 0, upgrade.length).toLowerCase() !== 'websocket') {
     throw new PeerFault('protocol_error', "The 101 response's upgrade header is not 'websocket'.");
@@ -1317,24 +1352,9 @@ function checkHandshake(ws: WsOffer, headers: Headers): string | undefined {
   }
   // gun_ws:select_extensions: only permessage-deflate, only when offered,
   // with parameters that are valid for what we offered.
-  const accepted = joined(headers, 'sec-websocket-extensions');
-  if (accepted === undefined) return undefined;
-  if (!ws.compress) throw new PeerFault('protocol_error', 'The server accepted an extension that was not offered.');
-  let parsed: ReturnType<typeof extension.parse>;
   try {
-    parsed = extension.parse(accepted);
-  } catch {
-    throw new PeerFault('protocol_error', 'The sec-websocket-extensions header is malformed.');
+    return negotiateDeflate(joined(headers, 'sec-websocket-extensions'), ws.compress);
+  } catch (err) {
+    throw new PeerFault('protocol_error', errorText(err));
   }
-  const names = Object.keys(parsed);
-  const params = parsed['permessage-deflate'];
-  if (names.length !== 1 || params === undefined) {
-    throw new PeerFault('protocol_error', 'The server accepted an extension that was not offered.');
-  }
-  try {
-    new PerMessageDeflate().accept(params);
-  } catch {
-    throw new PeerFault('protocol_error', 'The permessage-deflate parameters of the 101 response are invalid.');
-  }
-  return accepted;
 }

@@ -2,6 +2,7 @@ import type { Pid, Ref } from '../../runtime/index.js';
 import type { IncomingFrame, WireFrame } from '../frames.js';
 import type { Headers } from '../headers.js';
 import type { ResolvedWsOptions } from '../options.js';
+import type { PerMessageDeflate } from './ws-library.js';
 
 /**
  * What every protocol module is, as Gun's `gun_http` and `gun_ws` are: a
@@ -51,8 +52,8 @@ export interface WsHandshake {
   /** The 101 response's headers, as received. */
   readonly headers: Headers;
   readonly opts: ResolvedWsOptions;
-  /** The `sec-websocket-extensions` the server accepted, if any (permessage-deflate). */
-  readonly extensions: string | undefined;
+  /** permessage-deflate, when the server accepted our offer (ws-deflate.ts negotiated it). */
+  readonly deflate: PerMessageDeflate | undefined;
 }
 
 export type Command =
@@ -73,6 +74,13 @@ export type Command =
    * completed WebSocket close; `['error', text]`-like for a protocol error).
    */
   | { readonly type: 'close'; readonly reason: unknown }
+  /**
+   * The connection is to close once what is under way ends (Gun's
+   * `{closing, Timeout}` command): it enters its closing state, where new
+   * streams wait for the next connection (or, with `retry` 0, are refused)
+   * and the closing timeout bounds the wait for the protocol's `close`.
+   */
+  | { readonly type: 'closing' }
   /** A call could not be carried out: `['gun_error', pid, ref?, reason]` to `to`. */
   | { readonly type: 'error'; readonly to: Pid; readonly ref: Ref | undefined; readonly reason: unknown };
 

@@ -6,7 +6,6 @@ import * as reasons from '../reasons.js';
 import type { Command, IsFin, Protocol, RequestOptions, Stream, WsHandshake } from './protocol.js';
 import {
   type Callback,
-  type ExtensionParams,
   type Extensions,
   type PerMessageDeflate,
   type Receiver,
@@ -68,14 +67,6 @@ function receiverOnError(this: OwnedReceiver, err: Error): void {
  */
 export const MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
 
-/**
- * The `sec-websocket-extensions` offer that goes with this module when
- * `compress` is set: Gun's (gun_http.erl). The PerMessageDeflate built here
- * checks the server's answer against ws's default client offer, which these
- * parameters are.
- */
-export const PERMESSAGE_DEFLATE_OFFER = 'permessage-deflate; client_max_window_bits; server_max_window_bits=15';
-
 const EMPTY = Buffer.alloc(0);
 const DEFLATE = 'permessage-deflate';
 const PAUSE: Command = { type: 'active', active: false };
@@ -106,42 +97,6 @@ function closeCodeFor(err: unknown): number {
       }
       return 1011; // not the server's fault: ours
   }
-}
-
-/**
- * The client side of permessage-deflate for the server's answer `header`,
- * or undefined when there is none. Throws an Error saying why the answer
- * cannot be taken.
- */
-function negotiate(header: string | undefined, offered: boolean): PerMessageDeflate | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  let parsed: Record<string, ExtensionParams[]>;
-  try {
-    parsed = ws.extension.parse(header);
-  } catch (err) {
-    throw new Error(
-      `The server sent an invalid sec-websocket-extensions header (${reasons.errorText(err)}): ${header}`,
-    );
-  }
-  const names = Object.keys(parsed);
-  const unknown = names.find((n) => n !== DEFLATE);
-  if (unknown !== undefined)
-    throw new Error(`The server accepted a WebSocket extension that was not offered: ${unknown}`);
-  const answers = parsed[DEFLATE];
-  if (answers === undefined) return undefined;
-  if (!offered) {
-    throw new Error('The server accepted permessage-deflate, which was not offered (compress is false)');
-  }
-  if (answers.length !== 1) throw new Error('The server accepted permessage-deflate more than once');
-  const deflate = new ws.PerMessageDeflate({ isServer: false, maxPayload: MAX_MESSAGE_BYTES });
-  try {
-    deflate.accept(answers);
-  } catch (err) {
-    throw new Error(
-      `The server accepted permessage-deflate with parameters the offer does not allow: ${reasons.errorText(err)}`,
-    );
-  }
-  return deflate;
 }
 
 // -- the module ----------------------------------------------------------------
@@ -207,13 +162,7 @@ export class Ws implements Protocol {
     this.opts = handshake.opts;
     this.later = later;
     this.credit = handshake.opts.flow;
-    let refusal: string | undefined;
-    let deflate: PerMessageDeflate | undefined;
-    try {
-      deflate = negotiate(handshake.extensions, handshake.opts.compress);
-    } catch (err) {
-      refusal = reasons.errorText(err);
-    }
+    const deflate = handshake.deflate;
     this.deflate = deflate;
     const extensions: Extensions = deflate === undefined ? {} : { [DEFLATE]: deflate };
     this.socket = {
@@ -237,13 +186,6 @@ export class Ws implements Protocol {
     // Errors come back through the write callback; this is only a safety net,
     // so that an 'error' event can never be thrown for want of a listener.
     this.receiver.on('error', receiverOnError);
-    if (refusal !== undefined) {
-      // RFC 6455 §4.1: the client must fail the connection. Nothing is
-      // written: what framing the server would read is unknown. The close
-      // goes with the next call, or to `later`.
-      this.inputDone = true;
-      this.finish(['closed', refusal]);
-    }
   }
 
   // -- commands ----------------------------------------------------------------

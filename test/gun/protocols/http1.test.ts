@@ -6,7 +6,7 @@ import type { Headers } from '../../../src/gun/headers.js';
 import { WS_DEFAULTS } from '../../../src/gun/options.js';
 import { Http1, type Http1Options, hostHeader } from '../../../src/gun/protocols/http1.js';
 import type { Command, Stream, StreamEvent } from '../../../src/gun/protocols/protocol.js';
-import { makeRef, self } from '../../../src/runtime/index.js';
+import { makeRef, type Ref, self } from '../../../src/runtime/index.js';
 
 // -- helpers ------------------------------------------------------------------
 
@@ -74,6 +74,11 @@ function normalize(out: readonly Command[], streams: readonly Stream[]): unknown
     else norm.push(c);
   }
   return norm.map((n) => (typeof n === 'object' && n !== null && 'text' in n ? { ...n } : n));
+}
+
+/** The index of the stream `x` (a stream or a ref) in `streams`. */
+function streamsOf(streams: readonly Stream[], x: Stream | Ref | undefined): number {
+  return streams.findIndex((s) => s === x || s.ref === x);
 }
 
 /** Feeds `bytes` in pieces cut at `cuts`. */
@@ -335,17 +340,29 @@ describe('Http1 requests', () => {
     assert.equal(h.has(s.ref), false);
   });
 
-  it('data(): an unknown ref is not found, a stream with a whole body is closed (Gun badstate texts)', () => {
+  it('gun_http.erl data/7: with no body being sent, any ref is "already closed"; while one is, an unknown ref is "cannot be found"', () => {
     const h = http();
     const out: Command[] = [];
     const s = get(h, '/', out);
     const unknown = makeRef();
     out.length = 0;
+    // No request body is under way (Gun's out=head): closed, whatever the ref.
     h.data(unknown, self(), 'fin', b('x'), out);
     h.data(s.ref, self(), 'fin', b('x'), out);
+    // A finished stream too, once its response is complete and it is forgotten.
+    h.handle(b('HTTP/1.1 204 No Content\r\n\r\n'), out);
+    assert.equal(h.has(s.ref), false);
+    h.data(s.ref, self(), 'fin', b('x'), out);
+    // A body under way: an unknown ref is not found, a stream with a whole body is closed.
+    const up = mkStream();
+    h.request(up, 'POST', '/up', [], undefined, NO_FLOW, out);
+    const whole = get(h, '/', out);
+    out.length = 0;
+    h.data(unknown, self(), 'fin', b('x'), out);
+    h.data(whole.ref, self(), 'fin', b('x'), out);
     assert.deepEqual(errors(out), [
       { ref: unknown, reason: ['badstate', 'The stream cannot be found.'] },
-      { ref: s.ref, reason: ['badstate', 'The stream has already been closed.'] },
+      { ref: whole.ref, reason: ['badstate', 'The stream has already been closed.'] },
     ]);
     assert.equal(written(out), '');
   });
@@ -674,14 +691,28 @@ describe('Http1 responses', () => {
 // -- keep-alive and close ---------------------------------------------------------
 
 describe('Http1 keep-alive and close', () => {
-  it('closes after a response with connection: close; streams behind it are killed, new requests refused', () => {
+  it('gun_http.erl handle_response: a connection: close response with a body tells the streams behind it closing at once, then closes normal with none killed', () => {
     const h = http();
     const out: Command[] = [];
     const s1 = get(h, '/', out);
     const s2 = get(h, '/', out);
+    const s3 = get(h, '/', out);
+    out.length = 0;
     h.handle(b('HTTP/1.1 200 OK\r\nConnection: close\r\ncontent-length: 4\r\n\r\nab'), out);
+    // The response, then close_streams' `closing` to each stream behind,
+    // then the closing command, then the first piece of the body.
+    assert.deepEqual(
+      out.map((c) =>
+        c.type === 'deliver'
+          ? [c.event[0], streamsOf([s1, s2, s3], c.stream)]
+          : c.type === 'error'
+            ? ['error', streamsOf([s1, s2, s3], c.ref), c.reason]
+            : [c.type],
+      ),
+      [['response', 0], ['error', 1, 'closing'], ['error', 2, 'closing'], ['closing'], ['data', 0]],
+    );
     assert.deepEqual(closes(out), []);
-    // Known to close: a request made now is refused at once.
+    // Known to close: a request that reaches the module now is refused at once.
     const late = mkStream();
     const refused: Command[] = [];
     h.request(late, 'GET', '/', [], Buffer.alloc(0), NO_FLOW, refused);
@@ -690,6 +721,37 @@ describe('Http1 keep-alive and close', () => {
     assert.deepEqual(closes(out), ['normal']);
     assert.deepEqual(texts(out, s1).at(-1), ['data', 'fin', 'cd']);
     assert.deepEqual(events(out, s2), []);
+    assert.deepEqual(h.down([]), [], 'no stream is left to be killed');
+  });
+
+  it('a connection: close response without a body closes at once; the streams behind it are killed (Gun also lists the answered one)', () => {
+    const h = http();
+    const out: Command[] = [];
+    get(h, '/', out);
+    const s2 = get(h, '/', out);
+    out.length = 0;
+    h.handle(b('HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n'), out);
+    assert.deepEqual(errors(out), []);
+    assert.deepEqual(closes(out), ['normal']);
+    assert.equal(
+      out.some((c) => c.type === 'closing'),
+      false,
+    );
+    assert.deepEqual(h.down([]), [s2]);
+  });
+
+  it('a body read to the close is no Gun close (Conn2 is keepalive): the streams behind it are told nothing until the close', () => {
+    const h = http();
+    const out: Command[] = [];
+    get(h, '/', out);
+    const s2 = get(h, '/', out);
+    out.length = 0;
+    h.handle(b('HTTP/1.1 200 OK\r\n\r\nuntil the close'), out);
+    assert.deepEqual(errors(out), []);
+    assert.equal(
+      out.some((c) => c.type === 'closing'),
+      false,
+    );
     assert.deepEqual(h.down([]), [s2]);
   });
 
@@ -919,10 +981,18 @@ describe('Http1 WebSocket upgrade', () => {
     assert.notEqual(keyOf(again), key);
   });
 
-  it('offers permessage-deflate as ws makes the offer, when compress is on', () => {
+  it("gun_http.erl ws_upgrade: offers permessage-deflate with Gun's bytes when compress is on, and nothing when off", () => {
     const out: Command[] = [];
     http().wsUpgrade(mkStream(true), '/', [], { ...WS_DEFAULTS, compress: true }, out);
-    assert.match(written(out), /\r\nsec-websocket-extensions: permessage-deflate; client_max_window_bits\r\n/);
+    const head = written(out);
+    assert.match(
+      head,
+      /\r\nsec-websocket-extensions: permessage-deflate; client_max_window_bits; server_max_window_bits=15\r\n/,
+    );
+    assert.equal(head.split('sec-websocket-extensions').length, 2, 'one offer');
+    const off: Command[] = [];
+    http().wsUpgrade(mkStream(true), '/', [], WS_DEFAULTS, off);
+    assert.doesNotMatch(written(off), /sec-websocket-extensions/);
   });
 
   it('on a good 101: the upgrade event, then a switch to ws with the bytes read past the 101', () => {
@@ -953,7 +1023,7 @@ describe('Http1 WebSocket upgrade', () => {
     assert.equal(sw.handshake.stream, s);
     assert.equal(sw.handshake.opts, opts);
     assert.equal(sw.handshake.headers, headers[2]);
-    assert.equal(sw.handshake.extensions, 'permessage-deflate; server_no_context_takeover');
+    assert.notEqual(sw.handshake.deflate, undefined, 'permessage-deflate was negotiated, once, here');
     assert.deepEqual(sw.rest, frame);
     // Done: nothing more is read as HTTP.
     const after: Command[] = [];
@@ -972,7 +1042,7 @@ describe('Http1 WebSocket upgrade', () => {
       ['deliver', 'switch'],
     );
     const sw = out[1];
-    assert.ok(sw?.type === 'switch' && sw.rest.length === 0 && sw.handshake.extensions === undefined);
+    assert.ok(sw?.type === 'switch' && sw.rest.length === 0 && sw.handshake.deflate === undefined);
   });
 
   it('fails a 101 whose checks fail: the reply-to gets a connection error, the connection closes', () => {
@@ -1004,7 +1074,7 @@ describe('Http1 WebSocket upgrade', () => {
       [
         'extension',
         (key) => switching(key, 'sec-websocket-extensions: permessage-deflate\r\n'),
-        'The server accepted an extension that was not offered.',
+        'The server accepted permessage-deflate, which was not offered (compress is false)',
       ],
     ];
     for (const [what, reply, text] of cases) {
@@ -1280,16 +1350,19 @@ describe('Http1 hostile servers', () => {
     assertFault(out, s, 'limit_reached', 'The response trailer block is too large.');
   });
 
-  it('a response with no request waiting for it closes the connection', () => {
+  it('gun_http.erl handle/5 streams=[]: a response with no request waiting for it closes the connection, normal, telling no one', () => {
     const h = http();
     const out: Command[] = [];
-    h.handle(b('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'), out);
-    assertFault(out, undefined, 'protocol_error', 'A response arrived with no request waiting for it.');
+    h.handle(b('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'), out);
+    assert.deepEqual(out, [{ type: 'close', reason: 'normal' }]);
     // One response too many, after a pipelined one.
     const { out: extra, s } = answer('HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n');
     assert.deepEqual(events(extra, s), [['response', 'fin', 204, []]]);
-    assertFault(extra, undefined, 'protocol_error', 'A response arrived with no request waiting for it.');
-    // A response to a request that is still held behind another's body.
+    assert.deepEqual(errors(extra), []);
+    assert.deepEqual(closes(extra), ['normal']);
+  });
+
+  it("a response to a request still held behind another body is the peer's fault", () => {
     const q = http();
     const qo: Command[] = [];
     const up = mkStream();

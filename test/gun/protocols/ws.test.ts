@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import type { IncomingFrame, WireFrame } from '../../../src/gun/frames.js';
 import { type ResolvedWsOptions, WS_DEFAULTS } from '../../../src/gun/options.js';
 import type { Command, Stream } from '../../../src/gun/protocols/protocol.js';
-import { MAX_MESSAGE_BYTES, PERMESSAGE_DEFLATE_OFFER, Ws } from '../../../src/gun/protocols/ws.js';
+import { MAX_MESSAGE_BYTES, Ws } from '../../../src/gun/protocols/ws.js';
+import { DEFLATE_OFFER, negotiateDeflate } from '../../../src/gun/protocols/ws-deflate.js';
 import {
   type Extensions,
   type PerMessageDeflate,
@@ -39,7 +40,7 @@ class Server {
   constructor(compress = false) {
     if (compress) {
       this.deflate = new ws.PerMessageDeflate({ isServer: true });
-      const offer = ws.extension.parse(PERMESSAGE_DEFLATE_OFFER)['permessage-deflate'] ?? [];
+      const offer = ws.extension.parse(DEFLATE_OFFER)['permessage-deflate'] ?? [];
       this.extensions = ws.extension.format({ 'permessage-deflate': this.deflate.accept(offer) });
     }
     const socket: SenderSocket = {
@@ -140,12 +141,13 @@ async function until(done: () => boolean, ms = 2000): Promise<void> {
   }
 }
 
+/** A module after a handshake in which the server answered `extensions` (negotiated as the HTTP/1.1 module does). */
 function setup(opts: Partial<ResolvedWsOptions> = {}, extensions?: string) {
   const stream: Stream = { ref: makeRef(), replyTo: new Pid(undefined), upgrade: true };
   const later: Command[][] = [];
-  const m = new Ws({ stream, headers: [], opts: { ...WS_DEFAULTS, ...opts }, extensions }, (commands) =>
-    later.push(commands),
-  );
+  const resolved = { ...WS_DEFAULTS, ...opts };
+  const deflate = negotiateDeflate(extensions, resolved.compress);
+  const m = new Ws({ stream, headers: [], opts: resolved, deflate }, (commands) => later.push(commands));
   /** Every command handed to `later` so far, in order. */
   const laterCommands = (): Command[] => later.flat();
   return { m, stream, later, laterCommands, caller: new Pid(undefined) };
@@ -873,9 +875,9 @@ describe('ws protocol: permessage-deflate', () => {
     assert.deepEqual(laterCommands(), []);
   });
 
-  it('an extension answer the offer does not allow closes the connection with a clear reason instead of throwing', async () => {
+  it('ws-deflate: an answer the offer does not allow is refused with a clear reason, never thrown past negotiateDeflate', () => {
     const cases: Array<[boolean, string, RegExp]> = [
-      [false, 'permessage-deflate', /not offered/],
+      [false, 'permessage-deflate', /not offered \(compress is false\)/],
       [true, 'x-webkit-deflate-frame', /not offered: x-webkit-deflate-frame/],
       [true, 'permessage-deflate; client_max_window_bits=7', /does not allow.*client_max_window_bits/],
       [true, 'permessage-deflate; bogus', /does not allow.*bogus/],
@@ -883,22 +885,10 @@ describe('ws protocol: permessage-deflate', () => {
       [true, 'permessage-deflate;;', /invalid sec-websocket-extensions/],
     ];
     for (const [compress, header, message] of cases) {
-      const { m, stream, later } = setup({ compress }, header);
-      await until(() => later.length > 0);
-      const [reason, ...more] = closes(later.flat());
-      assert.equal(more.length, 0);
-      assert.ok(Array.isArray(reason) && reason[0] === 'closed', header);
-      assert.match(reason[1] as string, message);
-      assert.deepEqual(written(later.flat()), [], 'nothing is written');
-      assert.deepEqual(
-        call((o) => m.handle(new Server().text('x').bytes(), o)),
-        [],
-      );
-      assert.deepEqual(m.down([]), [stream]);
+      assert.throws(() => negotiateDeflate(header, compress), message, header);
     }
-    // Or with the first call, if it comes before the hand-over.
-    const { m } = setup({ compress: false }, 'permessage-deflate');
-    const out = call((o) => m.handle(Buffer.alloc(0), o));
-    assert.equal(closes(out).length, 1);
+    assert.equal(negotiateDeflate(undefined, true), undefined);
+    assert.equal(negotiateDeflate(' ', true), undefined);
+    assert.notEqual(negotiateDeflate('permessage-deflate; server_no_context_takeover', true), undefined);
   });
 });
