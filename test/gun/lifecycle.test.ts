@@ -21,7 +21,11 @@ describe('Gun connection lifecycle (classic)', () => {
       const pid = gun.open('127.0.0.1', port, { retry: 20, retryTimeout: 20 });
       gun.wsUpgrade(pid, '/echo');
       gun.wsSend(pid, ['text', 'queued']);
-      await sleep(60); // a few failed attempts
+      // The premise: an attempt failed (info waits for a connect under way,
+      // so not_connected means one ended, with nobody listening) and the
+      // calls are still waiting.
+      assert.equal((await gun.info(pid)).stateName, 'not_connected');
+      assert.deepEqual(flush(), []);
       const late = await startServer({ port });
       try {
         assert.deepEqual(await receive([['gun_ws_upgrade', pid, _]], T), ['gun_ws_upgrade', pid, 'ok']);

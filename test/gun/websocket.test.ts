@@ -256,8 +256,16 @@ describe('Gun WebSocket frames (classic)', () => {
     run(async () => {
       const pid = await upgradedHere('/sink', undefined, { flow: 2 });
       const peer = server.sockets.at(-1);
+      const socket = (await gun.info(pid)).socket;
+      assert.ok(socket !== undefined);
+      const before = socket.bytesRead;
       for (let i = 0; i < 6; i++) peer?.send(`m${i}`);
-      await sleep(100);
+      // The premise: all six frames (2 + 2 bytes each, unmasked) reached the
+      // client; then an info, answered after the socket data queued before
+      // it, says the connection has handled them.
+      for (let i = 0; i < 400 && socket.bytesRead < before + 24; i++) await sleep(5);
+      assert.equal(socket.bytesRead, before + 24, 'the client read all six frames');
+      await gun.info(pid);
       const first = flush() as unknown[][];
       assert.equal(first.length, 2, 'exactly the credit is delivered before updateFlow');
       gun.updateFlow(pid, 10);

@@ -52,7 +52,7 @@ describe('links', () => {
       assert.equal(await down, 'boom');
     }));
 
-  it('a normal exit does not kill linked processes', () =>
+  it('a process killed takes its linked processes down with reason killed', () =>
     run(async () => {
       const a = spawn(async () => {
         await receive(['stop']);
@@ -64,17 +64,36 @@ describe('links', () => {
       await sleep(1);
       const down = downReason(b);
       exit(a, 'kill');
-      // a died 'killed' (not normal) so b dies; now check the normal case:
       assert.equal(await down, 'killed');
-      const c = spawn(() => sleep(5));
+    }));
+
+  it('a normal exit does not kill linked processes', () =>
+    run(async () => {
+      const c = spawn(async () => {
+        await receive(['stop']);
+      });
       const d = spawn(async () => {
         link(c);
         await receive([]);
       });
-      await sleep(20);
-      assert.equal(isAlive(c), false);
+      await sleep(1);
+      assert.equal(isAlive(d), true, 'd runs, linked to c');
+      const cDown = downReason(c);
+      const dDown = monitor('process', d);
+      send(c, 'stop');
+      // The event: c exited normally (its exit signal went to d with it).
+      assert.equal(await cDown, 'normal');
+      // Had c's exit taken d down, d's DOWN would carry c's reason, normal;
+      // it carries the kill that comes only now.
       assert.equal(isAlive(d), true);
       exit(d, 'kill');
+      assert.deepEqual(await receive([['DOWN', dDown, 'process', d, _]], 1000), [
+        'DOWN',
+        dDown,
+        'process',
+        d,
+        'killed',
+      ]);
     }));
 
   it('a process trapping exits gets [EXIT, pid, reason] messages instead, normal ones too', () =>

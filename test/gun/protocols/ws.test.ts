@@ -148,10 +148,22 @@ function setup(opts: Partial<ResolvedWsOptions> = {}, extensions?: string) {
   const resolved = { ...WS_DEFAULTS, ...opts };
   const deflate = negotiateDeflate(extensions, resolved.compress);
   const m = new Ws({ stream, headers: [], opts: resolved, deflate }, (commands) => later.push(commands));
+  /** Resolves when the module releases zlib (deflate.cleanup), which it does once no inflate runs. */
+  const cleanedUp = new Promise<void>((resolve) => {
+    if (deflate === undefined) return;
+    const cleanup = deflate.cleanup.bind(deflate);
+    deflate.cleanup = () => {
+      cleanup();
+      resolve();
+    };
+  });
   /** Every command handed to `later` so far, in order. */
   const laterCommands = (): Command[] => later.flat();
-  return { m, stream, later, laterCommands, caller: new Pid(undefined) };
+  return { m, stream, later, laterCommands, cleanedUp, deflate, caller: new Pid(undefined) };
 }
+
+/** PerMessageDeflate#compress's callback. */
+type Callback2 = (err: Error | null, data?: Buffer) => void;
 
 /** Runs one call with a fresh `out` and returns it. */
 function call(fn: (out: Command[]) => void): Command[] {
@@ -859,19 +871,43 @@ describe('ws protocol: permessage-deflate', () => {
 
   it('down during an inflate: the late inflate result is dropped, nothing thrown', async () => {
     const server = new Server(true);
-    const { m, stream, laterCommands } = setup({ compress: true }, server.extensions);
+    const { m, stream, laterCommands, cleanedUp } = setup({ compress: true }, server.extensions);
     m.handle(await server.text('z'.repeat(100000), { compress: true }).flush(), []);
+    let released = false;
+    void cleanedUp.then(() => {
+      released = true;
+    });
     assert.deepEqual(m.down([]), [stream]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.resolve();
+    // The premise: an inflate was running, so zlib is released only once it ends.
+    assert.equal(released, false, 'an inflate was running when down came');
+    await cleanedUp;
     assert.deepEqual(laterCommands(), []);
   });
 
   it('down during a deflate: the late frame is dropped, nothing thrown', async () => {
     const server = new Server(true);
-    const { m, stream, caller, laterCommands } = setup({ compress: true }, server.extensions);
-    m.wsSend(stream.ref, caller, [text('w'.repeat(100000)), closeFrame(1000)], []);
+    const { m, stream, caller, laterCommands, deflate } = setup({ compress: true }, server.extensions);
+    // The event to wait for: the deflate's result reaching ws's Sender (which drops it).
+    const compressor = deflate as unknown as { compress(data: Buffer, fin: boolean, cb: Callback2): void };
+    let done = false;
+    const compressed = new Promise<void>((resolve) => {
+      const compress = compressor.compress.bind(compressor);
+      compressor.compress = (data, fin, cb) =>
+        compress(data, fin, (err, buf) => {
+          cb(err, buf);
+          done = true;
+          resolve();
+        });
+    });
+    const sent = call((o) => m.wsSend(stream.ref, caller, [text('w'.repeat(100000)), closeFrame(1000)], o));
+    assert.deepEqual(sent, [], 'deflating is asynchronous');
+    // The premise: the deflate is still running when down comes (down's
+    // zlib cleanup then ends it at once, with an error).
+    assert.equal(done, false);
     assert.deepEqual(m.down([]), [stream]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await compressed;
+    await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(laterCommands(), []);
   });
 
