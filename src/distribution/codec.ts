@@ -25,7 +25,12 @@ import {
  *   collected, an older incarnation of our node) comes in as a pid that leads
  *   nowhere: messages to it are dropped, as Erlang drops them.
  * - `RemoteName` (Erlang's `{Name, Node}`) goes out as that tuple.
- * - `AliasTag`: the tag of a gen call from Erlang, `[alias | Ref]`.
+ * - Gen calls, as OTP 24+'s gen.erl makes them, whose tag is `[alias | Mref]`
+ *   (so that the reply goes to the alias and is dropped once the caller
+ *   gave up): an incoming call's tag becomes an `AliasTag`; an outgoing
+ *   call's tag, an alias of ours, goes out as `[alias | Mref]`, and the
+ *   reply `{[alias | Mref], Reply}` comes back as `[mref, reply]`, what
+ *   beamish's call waits for (`adoptGen`, `encodeMessage`).
  */
 
 /**
@@ -101,9 +106,34 @@ export class TermCodec {
     };
   }
 
-  /** A message's bytes (with the version byte). */
+  /** A term's bytes (with the version byte). */
   encode(term: unknown): Buffer {
     return encodeTerm(term, this.encodeOptions);
+  }
+
+  /**
+   * A message's bytes, where a gen call of ours,
+   * `[label, [pid, mref], request]` whose `mref` is an active alias (as
+   * beamish's call makes it), goes out with the tag `[alias | mref]`, as
+   * gen.erl's do_call sends it: an Erlang gen_server then replies to the
+   * alias (gen:reply's first clause), not to the pid, so a reply after the
+   * call gave up is dropped. A plain ref tag goes as it is, and Erlang
+   * replies to the pid, as it does to such a tag.
+   */
+  encodeMessage(message: unknown): Buffer {
+    if (isGenCall(message)) {
+      const from = message[1];
+      const tag: unknown = from[1];
+      if (
+        tag instanceof Ref &&
+        !(tag instanceof RemoteRef) &&
+        !(tag instanceof AliasTag) &&
+        tag.aliasOf !== undefined
+      ) {
+        return this.encode([message[0], [from[0], new ImproperList(['alias'], tag)], message[2]]);
+      }
+    }
+    return this.encode(message);
   }
 
   /**
@@ -189,26 +219,44 @@ export class TermCodec {
   }
 
   /**
-   * A gen call from Erlang, `['$gen_call', [pid, [alias | Ref]], request]`
-   * (as gen_server, gen_statem and gen_event calls arrive): its tag becomes
-   * an AliasTag, so that a reply sent to the tag reaches the caller. Other
-   * messages are left as they are.
+   * What gen.erl's `[alias | Ref]` tags mean here, in a message read off
+   * the wire; other messages are left as they are:
+   * - a gen call from Erlang, `[label, [pid, [alias | Ref]], request]`
+   *   (`'$gen_call'` for gen_server, gen_statem and supervisor calls,
+   *   `'system'` for sys): its tag becomes an AliasTag, so that a reply sent
+   *   to the tag reaches the caller's alias;
+   * - a reply to a call of ours, `{[alias | Mref], Reply}` with `Mref` a ref
+   *   of ours: `[mref, reply]`, the reply beamish's call waits for.
    */
-  adoptGenCall(message: unknown): unknown {
-    if (!Array.isArray(message) || message.length !== 3 || message[0] !== '$gen_call') return message;
-    const from: unknown = message[1];
-    if (!Array.isArray(from) || from.length !== 2) return message;
-    const tag: unknown = from[1];
-    if (
-      tag instanceof ImproperList &&
-      tag.items.length === 1 &&
-      tag.items[0] === 'alias' &&
-      tag.tail instanceof RemoteRef
-    ) {
-      from[1] = this.aliasTag(tag.tail);
+  adoptGen(message: unknown): unknown {
+    if (!Array.isArray(message)) return message;
+    if (message.length === 2) {
+      const tag: unknown = message[0];
+      if (isAliasTagTerm(tag) && !(tag.tail instanceof RemoteRef)) message[0] = tag.tail;
+      return message;
+    }
+    if (isGenCall(message)) {
+      const from = message[1];
+      const tag: unknown = from[1];
+      if (isAliasTagTerm(tag) && tag.tail instanceof RemoteRef) from[1] = this.aliasTag(tag.tail);
     }
     return message;
   }
+}
+
+/** `[label, [pid, tag], request]`, the message of a gen call (gen.erl's `{Label, {Pid, Tag}, Request}`). */
+function isGenCall(message: unknown): message is [string, [unknown, unknown], unknown] {
+  if (!Array.isArray(message) || message.length !== 3) return false;
+  const label: unknown = message[0];
+  const from: unknown = message[1];
+  return (label === '$gen_call' || label === 'system') && Array.isArray(from) && from.length === 2;
+}
+
+/** Erlang's `[alias | Ref]`: an improper list of the atom `alias` and a ref. */
+function isAliasTagTerm(term: unknown): term is ImproperList & { readonly tail: Ref } {
+  return (
+    term instanceof ImproperList && term.items.length === 1 && term.items[0] === 'alias' && term.tail instanceof Ref
+  );
 }
 
 function remember(

@@ -43,6 +43,16 @@ export interface StartNodeOptions {
   readonly startEpmd?: boolean;
   /** The address to accept connections on; default `'127.0.0.1'`. (`'0.0.0.0'` for other hosts.) */
   readonly listenHost?: string;
+  /**
+   * The TCP port to accept connections on, as the kernel's
+   * `inet_dist_listen_min` / `inet_dist_listen_max`: a port (`4370`), or a
+   * range `[min, max]` whose first free port is taken (a port in use is
+   * skipped, as Erlang skips `eaddrinuse`; any other error stops there).
+   * Default `0`: any free port the system hands out. When no port of the
+   * range is free, `startNode` throws an error whose `code` is
+   * `'EADDRINUSE'`.
+   */
+  readonly listenPort?: number | readonly [min: number, max: number];
   /** Where refused connections and lost ones are reported; default `console.error`. */
   readonly log?: (message: string) => void;
 }
@@ -197,20 +207,24 @@ let starting = false;
 
 /**
  * Makes this Node.js process an Erlang node named `name` (a random
- * `beamish_xxxxxx@127.0.0.1` when omitted): it listens on an ephemeral
- * port, registers with epmd, and from then on accepts connections from
- * other nodes and connects to them on demand. `node()` returns `name`.
+ * `beamish_xxxxxx@127.0.0.1` when omitted): it listens on `listenPort` (an
+ * ephemeral port by default), registers with epmd, and from then on
+ * accepts connections from other nodes and connects to them on demand.
+ * `node()` returns `name`.
  * A `net_kernel` process answers `net_adm:ping`.
  *
  * Throws BadArgError for a bad name or option, or when a node is running
  * already; EpmdError when epmd refuses the name or cannot be reached;
- * CookieError when the cookie file is unusable.
+ * CookieError when the cookie file is unusable; an error with `code`
+ * `'EADDRINUSE'` when no port of `listenPort` is free.
  *
  * @example
  * ```ts
  * // Erlang: erl -name beamish@127.0.0.1 -setcookie secret
  * const me = await startNode('beamish@127.0.0.1', { cookie: 'secret' });
  * me.name; // 'beamish@127.0.0.1', what node() now returns
+ * // Erlang: ... -kernel inet_dist_listen_min 4370 inet_dist_listen_max 4380
+ * // startNode('beamish@127.0.0.1', { cookie: 'secret', listenPort: [4370, 4380] })
  * // Then, from erl -name erl@127.0.0.1 -setcookie secret:
  * //   (erl@127.0.0.1)1> net_adm:ping('beamish@127.0.0.1').
  * //   pong
@@ -232,19 +246,14 @@ export async function startNode(name?: string, options: StartNodeOptions = {}): 
   const log = options.log ?? ((message: string) => console.error(message));
   if (typeof log !== 'function') throw new BadArgError('startNode', 'options.log', 'expected a function');
   const listenHost = options.listenHost ?? '127.0.0.1';
+  const ports = listenPorts(options.listenPort);
   starting = true;
   try {
     const cookie =
       options.cookie !== undefined ? checkCookie(options.cookie, 'startNode', 'options.cookie') : await findCookie();
     if (options.startEpmd !== false) await ensureEpmd({ port: epmdPort });
     const server = net.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, listenHost, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenInRange(server, listenHost, ports);
     const address = server.address() as net.AddressInfo;
     let registration: EpmdRegistration;
     try {
@@ -270,6 +279,70 @@ export async function startNode(name?: string, options: StartNodeOptions = {}): 
     return { name: local.name, creation: local.creation, port: local.port };
   } finally {
     starting = false;
+  }
+}
+
+/**
+ * The ports `listenPort` allows, `[first, last]`, as the kernel's
+ * `{inet_dist_listen_min, inet_dist_listen_max}` (`[0, 0]`: any); throws
+ * BadArgError for anything else. Unlike Erlang, which fails to listen on a
+ * range whose min is above its max, that is refused here, at the call.
+ */
+function listenPorts(value: unknown): readonly [number, number] {
+  if (value === undefined) return [0, 0];
+  const isPort = (n: unknown, min: number): n is number =>
+    Number.isInteger(n) && (n as number) >= min && (n as number) <= 65535;
+  if (isPort(value, 0)) return [value, value];
+  if (Array.isArray(value) && value.length === 2) {
+    const [min, max]: unknown[] = value;
+    if (isPort(min, 1) && isPort(max, 1) && min <= max) return [min, max];
+  }
+  throw new BadArgError(
+    'startNode',
+    'options.listenPort',
+    `expected a port 0-65535 (0: any free port) or a range [min, max] of ports 1-65535 with min <= max, got ${show(value)}`,
+  );
+}
+
+function show(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
+
+/**
+ * Listens on the first port of `[first, last]` that is free, as
+ * inet_tcp_dist's do_listen: a port in use (EADDRINUSE) is skipped, any
+ * other error ends it. When every port is in use, the error says which
+ * ones (a single port: Node's own error).
+ */
+async function listenInRange(
+  server: net.Server,
+  host: string,
+  [first, last]: readonly [number, number],
+): Promise<void> {
+  for (let port = first; ; port++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EADDRINUSE') throw error;
+      if (port >= last) {
+        if (first === last) throw error;
+        const exhausted: NodeJS.ErrnoException = new Error(
+          `startNode: every port of ${first}-${last} on ${host} is in use`,
+          { cause: error },
+        );
+        exhausted.code = code;
+        throw exhausted;
+      }
+    }
   }
 }
 

@@ -275,11 +275,11 @@ export class RemoteNode implements RemoteSignals {
     const codec = this.host.codec;
     const pid = to.pid;
     if (pid instanceof RemoteName) {
-      const payload = codec.encode(message);
+      const payload = codec.encodeMessage(message);
       this.transmit(packetParts(codec.encode([op.REG_SEND, senderPid(), '', pid.name]), payload), true);
       return;
     }
-    const payload = codec.encode(message);
+    const payload = codec.encodeMessage(message);
     // The head of a SEND to one pid never changes: made once per pid.
     let head = to.wire as Buffer | undefined;
     if (head === undefined) {
@@ -291,7 +291,7 @@ export class RemoteNode implements RemoteSignals {
 
   aliasSend(alias: RemoteRef, message: unknown): void {
     const codec = this.host.codec;
-    const payload = codec.encode(message);
+    const payload = codec.encodeMessage(message);
     this.transmit(packetParts(codec.encode([op.ALIAS_SEND, senderPid(), alias]), payload), true);
   }
 
@@ -353,17 +353,17 @@ export class RemoteNode implements RemoteSignals {
       case op.SEND_TT:
       case op.SEND_SENDER:
       case op.SEND_SENDER_TT:
-        deliverLocal(pidAt(c, 2), codec.adoptGenCall(payload));
+        deliverLocal(pidAt(c, 2), codec.adoptGen(payload));
         return;
       case op.REG_SEND:
       case op.REG_SEND_TT:
         // A name nothing holds: dropped, as Erlang drops it (rex's
         // features_request and global's init_connect end here).
-        deliverToName(atomAt(c, 3), codec.adoptGenCall(payload));
+        deliverToName(atomAt(c, 3), codec.adoptGen(payload));
         return;
       case op.ALIAS_SEND:
       case op.ALIAS_SEND_TT:
-        deliverToAlias(refAt(c, 2), codec.adoptGenCall(payload));
+        deliverToAlias(refAt(c, 2), codec.adoptGen(payload));
         return;
       case op.LINK: {
         const from = this.proxyAt(c, 1);

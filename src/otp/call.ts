@@ -3,6 +3,7 @@ import {
   demonitor,
   monitor,
   nameAt,
+  node,
   type Pid,
   ReceiveTimeout,
   type Ref,
@@ -27,6 +28,13 @@ import { CallError } from './errors.js';
  * 3. a selective receive on that alias: the reply, or the DOWN, or the
  *    timeout. Giving up ends the alias, so a reply sent after the timeout
  *    is dropped instead of landing in the caller's mailbox later.
+ *
+ * Across nodes the tag goes out as Erlang's `[alias | Mref]` (the node
+ * layer writes an alias tag of a call that way, and reads the reply
+ * `{[alias | Mref], Reply}` back as `[mref, reply]`), so an Erlang
+ * gen_server replies to the alias too; and a DOWN `noconnection` (the node
+ * is down, died during the call, or never was) fails the call with
+ * `['nodedown', node]`, as gen:do_call turns it into `{nodedown, Node}`.
  */
 
 declare const replyType: unique symbol;
@@ -53,6 +61,17 @@ export function resolveServer(server: ServerRef): Pid | undefined {
   if (typeof server === 'string') return whereis(server);
   if (Array.isArray(server)) return nameAt(server[0], server[1]);
   return server as Pid;
+}
+
+/**
+ * Why a server that resolveServer did not find cannot be reached, as
+ * gen:do_for_proc says it: `['nodedown', node]` for `[name, node]` of
+ * another node (this one is not distributed, or cannot reach it), else
+ * `'noproc'`. Checked against erl: on an undistributed node,
+ * gen_server:call({foo, 'ghost@127.0.0.1'}, x) exits {nodedown, 'ghost@127.0.0.1'}.
+ */
+export function unreachable(server: ServerRef): unknown {
+  return Array.isArray(server) && server[1] !== node() ? ['nodedown', server[1]] : 'noproc';
 }
 
 /**
@@ -86,8 +105,9 @@ const FLUSH = { flush: true } as const;
  * Makes a call: sends `[tag, from, request]` and waits for the reply, as
  * `gen:call`. `module` names the behaviour in errors (`'gen_server'`).
  * Throws CallError with Erlang's reason: `'noproc'` (no such process, or a
- * name nothing holds), `'calling_self'`, `'timeout'`, or the reason the
- * server died with.
+ * name nothing holds), `['nodedown', node]` (a server on a node that cannot
+ * be reached, or is lost during the call), `'calling_self'`, `'timeout'`,
+ * or the reason the server died with.
  */
 export async function genCall(
   module: string,
@@ -100,7 +120,7 @@ export async function genCall(
   checkServer(fn, server);
   checkTimeout(fn, 'timeoutMs', timeoutMs);
   const pid = resolveServer(server);
-  if (pid === undefined) throw new CallError('noproc', module, server, request, timeoutMs);
+  if (pid === undefined) throw new CallError(unreachable(server), module, server, request, timeoutMs);
   const me = self();
   // Erlang: exit({calling_self, {gen_server, call, [...]}}) rather than a
   // deadlock until the timeout.
@@ -130,7 +150,19 @@ export async function genCall(
     demonitor(mref, FLUSH);
     return result[1];
   }
-  throw new CallError(result[4], module, server, request, timeoutMs);
+  // gen:do_call: {'DOWN', Mref, _, _, noconnection} -> exit({nodedown, Node}).
+  const why = result[4] === 'noconnection' ? ['nodedown', nodeOfServer(server, pid)] : result[4];
+  throw new CallError(why, module, server, request, timeoutMs);
+}
+
+/**
+ * The node a server lives on, as gen.erl's get_node: the node of
+ * `[name, node]`, or of the pid (a pid or name of another node carries its
+ * node; a local pid is on this one).
+ */
+function nodeOfServer(server: ServerRef, pid: Pid): string {
+  if (Array.isArray(server)) return server[1];
+  return 'node' in pid && typeof pid.node === 'string' ? pid.node : node();
 }
 
 /**

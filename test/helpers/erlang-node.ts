@@ -261,3 +261,26 @@ export async function startErlNode(options: ErlNodeOptions): Promise<ErlNode> {
   }
   return node;
 }
+
+/**
+ * Compiles and loads an Erlang module on `node` from its source (no file:
+ * the forms are parsed and compiled in memory), so a test can run a real
+ * `gen_server` of its own. The source must hold no `%` comments (the line
+ * it travels on has its whitespace folded). Rejects with the compiler's
+ * complaint.
+ */
+export async function loadErlModule(node: ErlNode, source: string): Promise<void> {
+  const literal = `"${source.replace(/[\\"]/g, '\\$&')}"`;
+  await node.eval(
+    `begin
+       {ok, Tokens, _} = erl_scan:string(${literal}),
+       Split = fun S([], [], Out) -> lists:reverse(Out);
+                   S([{dot, _} = D | Rest], Acc, Out) -> S(Rest, [], [lists:reverse([D | Acc]) | Out]);
+                   S([T | Rest], Acc, Out) -> S(Rest, [T | Acc], Out) end,
+       Forms = [begin {ok, F} = erl_parse:parse_form(Ts), F end || Ts <- Split(Tokens, [], [])],
+       {ok, Module, Binary} = compile:forms(Forms, [return_errors]),
+       {module, Module} = code:load_binary(Module, "nofile", Binary),
+       Module
+     end`,
+  );
+}
