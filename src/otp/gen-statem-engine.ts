@@ -84,10 +84,37 @@ function fault(tag: string, culprit: unknown): ProcessExit {
   return new ProcessExit([tag, culprit], `gen_statem: ${tag}: ${formatTerm(culprit)}`);
 }
 
-/** Erlang's `Actions :: [action()] | action()`: a list, or one action that is not an array. */
+/**
+ * Erlang's `Actions :: [action()] | action()`, where a tuple is never a
+ * list. Here both are arrays, so: a non-array is one action; an array is a
+ * list of actions, unless it is one action and not also a list of actions
+ * (some element is no action), as `['reply', from, x]`: then it is that
+ * action. An array that reads both ways (only `[['timeout', 'cancel'], ms,
+ * action]` does) is a list; one that reads neither way is taken as a list,
+ * so the machine stops naming its first element that is no action.
+ */
 function listOf(actions: unknown): readonly unknown[] {
   if (actions === undefined) return [];
-  return Array.isArray(actions) ? actions : [actions];
+  if (!Array.isArray(actions)) return [actions];
+  return isAction(actions) && !actions.every(isAction) ? [actions] : actions;
+}
+
+/**
+ * Whether `value` has the form of an action, whatever the callback it came
+ * from (a state enter call may not postpone: `collect` says so): the same
+ * forms `collect` takes.
+ */
+function isAction(value: unknown): boolean {
+  if (value === 'postpone' || value === 'hibernate') return true;
+  if (typeof value === 'number') return isTime(value);
+  if (!Array.isArray(value)) return false;
+  const [tag, a] = value;
+  if (value.length === 2 && (tag === 'postpone' || tag === 'hibernate')) return typeof a === 'boolean';
+  if (value.length === 3 && tag === 'reply') return isFrom(a);
+  if (value.length === 3 && tag === 'next_event') return isEventType(a);
+  if (!isTimeoutType(tag)) return false;
+  if (value.length === 2) return a === 'cancel';
+  return value.length === 3 && (a === 'update' || isTime(a));
 }
 
 function isPair(value: unknown, tag: string): value is readonly [string, unknown] {

@@ -92,12 +92,21 @@ export type StatemAction =
   | readonly ['next_event', type: EventType, content: unknown];
 
 /**
- * The actions of a result: a list, or one action that is not an array
- * (`'postpone'`, `'hibernate'`, a number), as Erlang takes `Actions` or a
- * single `Action`. Arrays always mean lists here: `['postpone']` is a list
- * holding `'postpone'`.
+ * The actions of a result: a list, or one action written alone, as Erlang
+ * takes `Actions` or a single `Action`. An array is a list of actions
+ * unless it is one action and not also a list of actions (some element of
+ * it is no action): `['reply', from, x]`, `['postpone', true]`,
+ * `['state_timeout', 100, 'lock']` are one action each; `['postpone']` and
+ * `[['reply', from, x]]` are lists. The one array that reads both ways,
+ * `[['timeout', 'cancel'], ms, action]`, is a list (put a generic timeout
+ * named `'cancel'` in a list of its own).
+ *
+ * ```ts
+ * const one: StatemActions = ['state_timeout', 10_000, 'lock']; // {state_timeout, 10000, lock}
+ * const list: StatemActions = [['state_timeout', 10_000, 'lock'], 'postpone'];
+ * ```
  */
-export type StatemActions = readonly StatemAction[] | Extract<StatemAction, string | number>;
+export type StatemActions = readonly StatemAction[] | StatemAction;
 
 /**
  * What a state callback returns (Erlang's `event_handler_result()` and

@@ -111,10 +111,20 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
 const TRY_AGAIN = '$supervisor_try_again';
 const SYSTEM_LABEL = 'supervisor';
 
+/**
+ * The monotonic clock in whole seconds, as OTP's
+ * `erlang:monotonic_time(second)` that stamps restarts: `performance.now()`
+ * (from the start of this Node process) rounded down.
+ */
+function nowSeconds(): number {
+  return Math.floor(performance.now() / 1000);
+}
+
 export class SupervisorServer {
   readonly strategy: Strategy;
   readonly intensity: number;
-  readonly periodMs: number;
+  /** In whole seconds, as the restart stamps. */
+  readonly period: number;
   /** Static children, in start order (OTP keeps them newest first; we reverse where it matters). */
   readonly children: Child[] = [];
   /** simple_one_for_one: the template, and the children by pid (or Restarting mark), with their args. */
@@ -122,7 +132,11 @@ export class SupervisorServer {
   readonly dynamics = new Map<Pid | Restarting, readonly unknown[]>();
   private dynamicRestarts = 0;
   private restartMarks = 0;
-  /** When restarts happened (ms, monotonic), newest first, within the period. */
+  /**
+   * When restarts happened, newest first, in whole seconds of the monotonic
+   * clock (see `nowSeconds`); those older than the period are dropped at
+   * the next restart.
+   */
   private restarts: number[] = [];
   private readonly counters = new Counters();
 
@@ -134,7 +148,7 @@ export class SupervisorServer {
   ) {
     this.strategy = plan.strategy;
     this.intensity = plan.intensity;
-    this.periodMs = plan.period * 1000;
+    this.period = plan.period;
     if (plan.strategy === 'simple_one_for_one') this.template = plan.children[0];
     else for (const spec of plan.children) this.children.push({ spec, pid: undefined, args: NO_ARGS });
   }
@@ -351,12 +365,20 @@ export class SupervisorServer {
     this.forget(child);
   }
 
+  /** The restart stamps that still count at `now` (OTP's `R >= Now - Period`, in whole seconds). */
+  private inPeriod(now: number): number[] {
+    return this.restarts.filter((stamp) => stamp >= now - this.period);
+  }
+
   /** Counts a restart, gives up past the intensity, else restarts as the strategy says. */
   private async restart(child: Child): Promise<void> {
-    const now = performance.now();
-    // OTP counts in whole seconds (erlang:monotonic_time(1)); ms here, so a
-    // restart leaves the window exactly `period` seconds after it happened.
-    this.restarts = [now, ...this.restarts.filter((t) => t >= now - this.periodMs)];
+    // OTP 25's add_restart: stamp in whole seconds, keep the stamps R with
+    // R >= Now - Period, give up when more than intensity are kept. So a
+    // restart counts for between `period` and `period + 1` seconds,
+    // depending on where in its second it fell: with period 1, two restarts
+    // 1.1 s apart are one second apart in stamps, and both count.
+    const now = nowSeconds();
+    this.restarts = [now, ...this.inPeriod(now)];
     if (this.restarts.length > this.intensity) {
       this.emit('shutdown', 'reached_max_restart_intensity', child);
       this.forget(child);
@@ -534,9 +556,9 @@ export class SupervisorServer {
     getState: (): SupervisorState => ({
       strategy: this.strategy,
       intensity: this.intensity,
-      period: this.periodMs / 1000,
+      period: this.period,
       children: this.whichChildren(),
-      restarts: this.restarts.filter((t) => t >= performance.now() - this.periodMs).length,
+      restarts: this.inPeriod(nowSeconds()).length,
     }),
     replaceState: (): never => {
       // sys:replace_state on a supervisor would replace its #state record; a

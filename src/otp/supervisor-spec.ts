@@ -74,7 +74,12 @@ export interface ChildSpec<A extends readonly unknown[] = []> {
 interface Flags {
   /** Restarts allowed within `period` (default 1, as OTP's); one more and the supervisor gives up. */
   readonly intensity?: number;
-  /** In seconds (default 5, as OTP's). */
+  /**
+   * In whole seconds (default 5, as OTP's). As OTP's, restarts are stamped
+   * in whole seconds of the monotonic clock, and one stamped `R` counts at
+   * `Now` while `R >= Now - period`: for between `period` and `period + 1`
+   * seconds, by where in its second it fell.
+   */
   readonly period?: number;
 }
 

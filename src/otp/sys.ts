@@ -1,5 +1,6 @@
-import { _, demonitor, exit, monitor, receive, self, send } from '../runtime/index.js';
-import { type From, genCall, reply, resolveServer, type ServerRef } from './call.js';
+import { isDeepStrictEqual } from 'node:util';
+import { _, demonitor, ErlangList, exit, formatTerm, monitor, receive, self, send } from '../runtime/index.js';
+import { type From, genCall, reply, resolveServer, type ServerRef, unreachable } from './call.js';
 import { checkServer, checkTimeout } from './checks.js';
 import { CallError } from './errors.js';
 
@@ -141,11 +142,34 @@ export function statistics(server: ServerRef, timeoutMs = 5000): Promise<Statist
 }
 
 /**
+ * A `stop` that failed: a CallError (`why`, `module`, `server`, `request`
+ * `['stop', reason]`, `timeoutMs` as for a call) whose exit `reason` is the
+ * one OTP 25's `proc_lib:stop/3` exits with: plain `why` (`noproc`,
+ * `timeout`, the reason the process died with), not gen:call's
+ * `{Why, {M, call, Args}}`; for a process stopping itself,
+ * `{calling_self, {sys, terminate, [Pid, Reason, Timeout]}}` (what
+ * sys:terminate raises and proc_lib:stop passes on).
+ */
+class StopError extends CallError {
+  override readonly reason: unknown;
+  constructor(why: unknown, module: string, server: ServerRef, reason: unknown, timeoutMs: number, exitReason = why) {
+    super(why, module, server, ['stop', reason], timeoutMs);
+    this.reason = exitReason;
+    this.message = `${module} stop of ${String(server)} failed: ${formatTerm(exitReason)}`;
+  }
+}
+
+/**
  * Stops a behaviour's process with `reason` and waits until it is gone, as
- * `proc_lib:stop/3` (under `gen_server:stop/3`): its terminate callback
- * runs first. Throws CallError with `'noproc'` for no such process,
- * `'timeout'` (and kills it) when it takes longer than `timeoutMs`, or the
- * reason it died with when that is not `reason` (its terminate crashed).
+ * `proc_lib:stop/3` (under `gen_server:stop/3`) in OTP 25: its terminate
+ * callback runs first. Throws a CallError whose exit reason is plain, as
+ * proc_lib:stop's: `'noproc'` for no such process (a dead pid, a name
+ * nothing holds), `'timeout'` (and kills it, where OTP 25 leaves it
+ * running) when it takes longer than `timeoutMs`, or the reason it died
+ * with when that is not `reason` (its terminate failed). The DOWN's reason
+ * is compared with `reason` by value, as proc_lib:stop's
+ * `{'DOWN', Mref, _, _, Reason}` matches: under `configure({ messages:
+ * 'clone' })` the reason comes back as a copy.
  */
 export async function stopProcess(
   module: string,
@@ -157,17 +181,22 @@ export async function stopProcess(
   checkServer(fn, server);
   checkTimeout(fn, 'timeoutMs', timeoutMs);
   const pid = resolveServer(server);
-  if (pid === undefined) throw new CallError('noproc', module, server, ['stop', reason], timeoutMs);
-  if (pid === self()) throw new CallError('calling_self', module, server, ['stop', reason], timeoutMs);
+  if (pid === undefined) throw new StopError(unreachable(server), module, server, reason, timeoutMs);
+  if (pid === self()) {
+    const raised = ['calling_self', ['sys', 'terminate', new ErlangList([pid, reason, timeoutMs])]];
+    throw new StopError('calling_self', module, server, reason, timeoutMs, raised);
+  }
   const mref = monitor('process', pid);
   send(pid, ['system', [self(), mref], ['terminate', reason]]);
   const down = await receive([['DOWN', mref, _, _, _]], timeoutMs, undefined);
   if (down === undefined) {
     demonitor(mref, { flush: true });
     exit(pid, 'kill');
-    throw new CallError('timeout', module, server, ['stop', reason], timeoutMs);
+    throw new StopError('timeout', module, server, reason, timeoutMs);
   }
   const why = down[4];
-  if (why === reason) return;
-  throw new CallError(why, module, server, ['stop', reason], timeoutMs);
+  // Erlang's match of a bound variable: equal terms, not the same object
+  // (Node's isDeepStrictEqual, as gen-statem-engine's sameState for states).
+  if (why === reason || isDeepStrictEqual(why, reason)) return;
+  throw new StopError(why, module, server, reason, timeoutMs);
 }

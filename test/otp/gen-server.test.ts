@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import {
   CallError,
   type From,
@@ -11,6 +12,7 @@ import {
 } from '../../src/otp/index.js';
 import {
   _,
+  configure,
   ErlangList,
   exit,
   flush,
@@ -19,6 +21,7 @@ import {
   nameAt,
   node,
   type Pid,
+  ProcessExit,
   processFlag,
   receive,
   run,
@@ -65,14 +68,17 @@ describe('GenServer', () => {
     });
   });
 
-  it("[name, node()] is a server ref too, as Erlang's {Name, node()}; on an undistributed node, another node's name is noproc", async () => {
+  it("[name, node()] is a server ref too, as Erlang's {Name, node()}; on an undistributed node, another node's name is {nodedown, Node} (gen.erl do_for_proc)", async () => {
     await run(async () => {
       const pid = await GenServer.start(counter, 4, { name: 'gs_at_node' });
       assert.equal(await GenServer.call<number>(['gs_at_node', node()], ['get']), 4);
       assert.equal(nameAt('gs_at_node', node()), pid);
       assert.equal(nameAt('gs_at_node', 'elsewhere@127.0.0.1'), undefined);
       await assert.rejects(GenServer.call(['gs_at_node', 'elsewhere@127.0.0.1'], ['get']), (e: unknown) => {
-        return e instanceof CallError && e.why === 'noproc';
+        return e instanceof CallError && isDeepStrictEqual(e.why, ['nodedown', 'elsewhere@127.0.0.1']);
+      });
+      await assert.rejects(GenServer.stop(['gs_at_node', 'elsewhere@127.0.0.1']), (e: unknown) => {
+        return e instanceof CallError && isDeepStrictEqual(e.reason, ['nodedown', 'elsewhere@127.0.0.1']);
       });
       await GenServer.stop(['gs_at_node', node()]);
       assert.equal(isAlive(pid), false);
@@ -425,5 +431,106 @@ describe('GenServer', () => {
       const p: Pid = pid;
       assert.ok(p);
     });
+  });
+});
+
+/**
+ * GenServer.stop is OTP 25's gen_server:stop/3, that is gen:stop and
+ * proc_lib:stop/3: `sys:terminate`, then `receive {'DOWN', Mref, _, _,
+ * Reason} -> ok; {'DOWN', Mref, _, _, Reason2} -> exit(Reason2)`, where the
+ * bound `Reason` matches by value. Every failure exits with a plain reason
+ * (`noproc`, `timeout`, the reason the server died with), checked in erl:
+ * `catch gen_server:stop(DeadPid)` is `{'EXIT', noproc}`.
+ */
+describe('GenServer.stop: proc_lib:stop (OTP 25)', () => {
+  it("proc_lib:stop: the DOWN's Reason is matched by value, so stop(server, ['shutdown', 'bye']) returns under configure({ messages: 'clone' })", async () => {
+    await run(async () => {
+      const previous = configure({ messages: 'clone' });
+      try {
+        const terminated: unknown[] = [];
+        const spec: GenServer<null> = {
+          init: () => ['ok', null],
+          terminate: (reason) => {
+            terminated.push(reason);
+          },
+        };
+        for (const reason of [['shutdown', 'bye'], { why: ['bye', 1] }]) {
+          const pid = await GenServer.start(spec, undefined);
+          const ref = monitor('process', pid);
+          await GenServer.stop(pid, reason);
+          const [, , , , exited] = await receive([['DOWN', ref, _, _, _]], 1000);
+          assert.deepEqual(exited, reason);
+          assert.notEqual(exited, reason, 'the reason came back as a copy, not the same object');
+        }
+        assert.deepEqual(terminated, [['shutdown', 'bye'], { why: ['bye', 1] }]);
+      } finally {
+        configure(previous);
+      }
+    });
+  });
+
+  it("proc_lib:stop: stopping a dead server, or a name nothing holds, exits with plain noproc (erl: {'EXIT', noproc})", async () => {
+    await run(async () => {
+      const pid = await GenServer.start(counter, 0);
+      await GenServer.stop(pid);
+      for (const server of [pid, 'gs_stop_nobody']) {
+        await assert.rejects(GenServer.stop(server, ['shutdown', 'bye'], 100), (e: unknown) => {
+          assert.ok(e instanceof CallError);
+          assert.equal(e.why, 'noproc');
+          assert.equal(e.reason, 'noproc');
+          return true;
+        });
+      }
+      assert.deepEqual(flush(), [], 'no DOWN left behind');
+      // Uncaught, the stopper exits with noproc itself, as in Erlang.
+      const stopper = spawn(() => GenServer.stop(pid));
+      const ref = monitor('process', stopper);
+      const [, , , , reason] = await receive([['DOWN', ref, _, _, _]], 1000);
+      assert.equal(reason, 'noproc');
+    });
+  });
+
+  it('proc_lib:stop: a server whose terminate fails exits the stopper with that plain reason; a timeout with plain timeout; a server stopping itself with {calling_self, {sys, terminate, [...]}}', async () => {
+    await quietly(() =>
+      run(async () => {
+        const failing: GenServer<null> = {
+          init: () => ['ok', null],
+          terminate: () => {
+            throw new ProcessExit('terminate_crashed');
+          },
+        };
+        const pid = await GenServer.start(failing, undefined);
+        await assert.rejects(GenServer.stop(pid, ['shutdown', 'bye']), (e: unknown) => {
+          assert.ok(e instanceof CallError);
+          assert.equal(e.why, 'terminate_crashed');
+          assert.equal(e.reason, 'terminate_crashed');
+          return true;
+        });
+        const stuck: GenServer<null> = { init: () => ['ok', null], terminate: () => receive(['never']) };
+        const slow = await GenServer.start(stuck, undefined);
+        await assert.rejects(GenServer.stop(slow, 'normal', 20), (e: unknown) => {
+          assert.ok(e instanceof CallError);
+          assert.equal(e.reason, 'timeout');
+          return true;
+        });
+        const selfish: GenServer<null, readonly [['stop_self'], unknown]> = {
+          init: () => ['ok', null],
+          async handleCall(_request, _from, s) {
+            try {
+              await GenServer.stop(self());
+              return ['reply', 'stopped', s];
+            } catch (e) {
+              return ['reply', (e as CallError).reason, s];
+            }
+          },
+        };
+        const me = await GenServer.start(selfish, undefined);
+        assert.deepEqual(await GenServer.call(me, ['stop_self']), [
+          'calling_self',
+          ['sys', 'terminate', new ErlangList([me, 'normal', Infinity])],
+        ]);
+        await GenServer.stop(me);
+      }),
+    );
   });
 });

@@ -874,3 +874,226 @@ describe('GenStatem', () => {
     });
   });
 });
+
+/**
+ * gen_statem takes `Actions :: [action()] | action()` (loop_actions
+ * listifies a non-list), so each action can be written alone. In beamish's
+ * array notation an array is a list of actions, unless it is one action
+ * and not also a list of actions: then it is that action. Each kind below
+ * was checked in erl (OTP 25) written alone, e.g.
+ * `{keep_state_and_data, {reply, From, replied}}`.
+ */
+describe('GenStatem: one action written alone (gen_statem: Actions :: [action()] | action())', () => {
+  it('gen_statem: {reply, From, Reply} alone: ["keep_state_and_data", ["reply", from, x]] answers the call', async () => {
+    await run(async () => {
+      const pid = await GenStatem.start(
+        probe('s', (type) =>
+          Array.isArray(type) && type[0] === 'call'
+            ? ['keep_state_and_data', ['reply', type[1], 'replied']]
+            : 'keep_state_and_data',
+        ),
+        self(),
+      );
+      assert.equal(await GenStatem.call(pid, 'hello', 1000), 'replied');
+      await GenStatem.stop(pid);
+      flush();
+    });
+  });
+
+  it('gen_statem: {next_event, Type, Content} alone inserts the event', async () => {
+    await run(async () => {
+      const pid = await GenStatem.start(
+        probe('s', (_type, content) =>
+          content === 'go' ? ['keep_state_and_data', ['next_event', 'internal', 'inserted']] : 'keep_state_and_data',
+        ),
+        self(),
+      );
+      GenStatem.cast(pid, 'go');
+      assert.deepEqual(await seen(2), [
+        ['cast', 'go', 's'],
+        ['internal', 'inserted', 's'],
+      ]);
+      await GenStatem.stop(pid);
+    });
+  });
+
+  it('gen_statem: {postpone, true} alone postpones the event until the state changes (postpone alone too)', async () => {
+    await run(async () => {
+      const pid = await GenStatem.start(
+        probe('closed', (type, content, state, tester) => {
+          if (content === 'open') return ['next_state', 'open', tester];
+          if (content === 'close') return ['next_state', 'closed', tester];
+          if (type === 'cast' && state === 'closed')
+            return ['keep_state_and_data', content === 'a' ? ['postpone', true] : 'postpone'];
+          return 'keep_state_and_data';
+        }),
+        self(),
+      );
+      GenStatem.cast(pid, 'a');
+      GenStatem.cast(pid, 'b');
+      GenStatem.cast(pid, 'open');
+      assert.deepEqual(await seen(5), [
+        ['cast', 'a', 'closed'],
+        ['cast', 'b', 'closed'],
+        ['cast', 'open', 'closed'],
+        ['cast', 'a', 'open'],
+        ['cast', 'b', 'open'],
+      ]);
+      await GenStatem.stop(pid);
+    });
+  });
+
+  it('gen_statem: {hibernate, true} alone is taken, as hibernate alone (both do nothing here)', async () => {
+    await run(async () => {
+      const pid = await GenStatem.start(
+        probe('s', (_type, content) => ['keep_state_and_data', content === 'a' ? ['hibernate', true] : 'hibernate']),
+        self(),
+      );
+      GenStatem.cast(pid, 'a');
+      GenStatem.cast(pid, 'b');
+      assert.deepEqual(await seen(2), [
+        ['cast', 'a', 's'],
+        ['cast', 'b', 's'],
+      ]);
+      assert.deepEqual(await getState(pid), ['s', self()], 'still running');
+      await GenStatem.stop(pid);
+    });
+  });
+
+  it('gen_statem: {timeout, T, C}, {state_timeout, T, C} and {{timeout, Name}, T, C} alone start their timeouts (a bare Time too)', async () => {
+    await run(async () => {
+      const actions: Record<string, StatemActions> = {
+        event: ['timeout', 5, 'E'],
+        state: ['state_timeout', 5, 'S'],
+        generic: [['timeout', 'g'], 5, 'G'],
+        bare: 5,
+      };
+      const pid = await GenStatem.start(
+        probe('s', (_type, content) => {
+          const action = typeof content === 'string' ? actions[content] : undefined;
+          return action === undefined ? 'keep_state_and_data' : ['keep_state_and_data', action];
+        }),
+        self(),
+      );
+      const fired: unknown[][] = [];
+      for (const name of Object.keys(actions)) {
+        GenStatem.cast(pid, name);
+        fired.push(...(await seen(2)));
+      }
+      assert.deepEqual(fired, [
+        ['cast', 'event', 's'],
+        ['timeout', 'E', 's'],
+        ['cast', 'state', 's'],
+        ['state_timeout', 'S', 's'],
+        ['cast', 'generic', 's'],
+        [['timeout', 'g'], 'G', 's'],
+        ['cast', 'bare', 's'],
+        ['timeout', 5, 's'],
+      ]);
+      await GenStatem.stop(pid);
+    });
+  });
+
+  it('gen_statem: {Kind, cancel} and {Kind, update, Content} alone cancel and update a running timeout', async () => {
+    await run(async () => {
+      const pid = await GenStatem.start(
+        probe('s', (_type, content) => {
+          switch (content) {
+            case 'arm':
+              return [
+                'keep_state_and_data',
+                [
+                  [['timeout', 'g'], 30, 'old'],
+                  ['state_timeout', 30, 'st'],
+                  [['timeout', 'marker'], 60, 'marker'],
+                ],
+              ];
+            case 'cancel-state':
+              return ['keep_state_and_data', ['state_timeout', 'cancel']];
+            case 'update':
+              return ['keep_state_and_data', [['timeout', 'g'], 'update', 'new']];
+            case 'cancel-g':
+              return ['keep_state_and_data', [['timeout', 'g'], 'cancel']];
+            default:
+              return 'keep_state_and_data';
+          }
+        }),
+        self(),
+      );
+      GenStatem.cast(pid, 'arm');
+      GenStatem.cast(pid, 'cancel-state');
+      GenStatem.cast(pid, 'update');
+      // g fires with the updated content, the state timeout never, before the marker.
+      assert.deepEqual(await seen(5), [
+        ['cast', 'arm', 's'],
+        ['cast', 'cancel-state', 's'],
+        ['cast', 'update', 's'],
+        [['timeout', 'g'], 'new', 's'],
+        [['timeout', 'marker'], 'marker', 's'],
+      ]);
+      GenStatem.cast(pid, 'arm');
+      GenStatem.cast(pid, 'cancel-g');
+      GenStatem.cast(pid, 'cancel-state');
+      assert.deepEqual(await seen(4), [
+        ['cast', 'arm', 's'],
+        ['cast', 'cancel-g', 's'],
+        ['cast', 'cancel-state', 's'],
+        [['timeout', 'marker'], 'marker', 's'],
+      ]);
+      await GenStatem.stop(pid);
+    });
+  });
+
+  it("gen_statem: one action alone in init's result and in a state enter call", async () => {
+    await run(async () => {
+      const pid = await GenStatem.start(
+        probe(
+          's',
+          (type) =>
+            type === 'enter' ? ['keep_state_and_data', ['state_timeout', 5, 'entered']] : 'keep_state_and_data',
+          { stateEnter: true, initActions: ['next_event', 'internal', 'boot'] },
+        ),
+        self(),
+      );
+      assert.deepEqual(await seen(3), [
+        ['enter', 's', 's'],
+        ['internal', 'boot', 's'],
+        ['state_timeout', 'entered', 's'],
+      ]);
+      await GenStatem.stop(pid);
+    });
+  });
+
+  it('beamish: an array that reads both as a list of actions and as one action is a list; one that is neither stops the machine naming its first element that is no action', async () => {
+    await quietly(() =>
+      run(async () => {
+        // A list: cancel the event timeout, an event timeout of 5 ms (Erlang's
+        // bare Time), hibernate. Read alone it would be a generic timeout named
+        // 'cancel' with content 'hibernate'.
+        const both: StatemActions = [['timeout', 'cancel'], 5, 'hibernate'];
+        const pid = await GenStatem.start(
+          probe('s', (_type, content) => (content === 'go' ? ['keep_state_and_data', both] : 'keep_state_and_data')),
+          self(),
+        );
+        GenStatem.cast(pid, 'go');
+        assert.deepEqual(await seen(2), [
+          ['cast', 'go', 's'],
+          ['timeout', 5, 's'],
+        ]);
+        await GenStatem.stop(pid);
+        const bad = await GenStatem.start(
+          probe('s', (type) =>
+            Array.isArray(type) ? (['keep_state_and_data', ['reply', 'nobody', 1]] as never) : 'keep_state_and_data',
+          ),
+          self(),
+        );
+        await assert.rejects(GenStatem.call(bad, 'x', 1000), (e: unknown) => {
+          assert.ok(e instanceof CallError);
+          assert.deepEqual(e.why, ['bad_action_from_state_function', 'reply']);
+          return true;
+        });
+        flush();
+      }),
+    );
+  });
+});
