@@ -1,6 +1,8 @@
 /**
  * The runtime demo: a few processes exchanging messages, each message printed
- * as Erlang would print it and as JavaScript does.
+ * as Erlang would print it and as JavaScript does. Every line comes in the
+ * order the story below tells: where two processes run side by side, the
+ * shell waits (with a monitor) for the one that should print first.
  */
 import { inspect } from 'node:util';
 import {
@@ -54,7 +56,9 @@ show('shell', await receive([['note', _]]));
 console.log(`shell    after ${await receive([['never']], 20, () => 'timeout after 20 ms')}`);
 
 // Links and monitors: a worker crashes; a trapping supervisor-like process
-// sees ['EXIT', ...]; the shell's monitor sees ['DOWN', ...].
+// sees ['EXIT', ...]; the shell's monitor sees ['DOWN', ...]. The shell waits
+// for the watcher to end before it takes its own DOWN (selective receive
+// again), so the two lines print in that order.
 const watcher = spawn(async () => {
   processFlag('trap_exit', true);
   const worker = spawn(async () => {
@@ -67,10 +71,14 @@ const watcher = spawn(async () => {
 });
 const [, worker] = await receive([['worker', _]]);
 const ref = monitor('process', worker as typeof counter);
-send(worker as typeof counter, 'crash');
-show('shell', await receive([['DOWN', ref, 'process', _, _]]));
 const wref = monitor('process', watcher);
+send(worker as typeof counter, 'crash');
 await receive([['DOWN', wref, _, _, _]]);
+show('shell', await receive([['DOWN', ref, 'process', _, _]]));
 
+// Stopping the counter: 'stop' is only a message, so the shell waits for the
+// counter's DOWN (reason normal) before it says it is done.
+const cref = monitor('process', counter);
 send(counter, 'stop');
+show('shell', await receive([['DOWN', cref, 'process', counter, _]]));
 console.log('done');

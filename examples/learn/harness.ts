@@ -112,10 +112,32 @@ export function onCleanup(fn: () => unknown): void {
 }
 
 /**
+ * Loads the module at `modulePath` and makes sure it exports the functions
+ * `exercise` needs. Never throws: when the module cannot be used, `problem`
+ * says why in one sentence, and no check can run.
+ * @example const answer = await loadAnswer(exercise, 'examples/learn/03-state-in-a-loop/exercise.ts');
+ */
+export async function loadAnswer<M>(
+  exercise: Exercise<M>,
+  modulePath: string,
+): Promise<{ readonly mod: M } | { readonly problem: string }> {
+  const file = modulePath.split(/[\\/]/).pop() ?? modulePath;
+  let mod: M;
+  try {
+    mod = (await import(pathToFileURL(modulePath).href)) as M;
+  } catch (err) {
+    return { problem: `${file} could not be loaded: ${messageOf(err)}` };
+  }
+  const missing = exercise.exports.find((name) => typeof (mod as Record<string, unknown>)[name] !== 'function');
+  if (missing !== undefined) return { problem: `${file} should export a function named ${missing}, but it does not.` };
+  return { mod };
+}
+
+/**
  * Loads the module at `modulePath` and runs every check of `exercise`
  * against it, one after another. `onResult` is told of each result as soon
  * as it is known. Never throws: a module that cannot be loaded fails every
- * check, saying why.
+ * check, saying why (`loadAnswer` tells that once, before any check).
  * @example const results = await runExercise(exercise, 'examples/learn/03-state-in-a-loop/solution.ts');
  */
 export async function runExercise<M>(
@@ -123,25 +145,11 @@ export async function runExercise<M>(
   modulePath: string,
   onResult: (result: CheckResult) => void = () => {},
 ): Promise<CheckResult[]> {
-  const file = modulePath.split(/[\\/]/).pop() ?? modulePath;
-  let mod: M | undefined;
-  let loadError: string | undefined;
-  try {
-    mod = (await import(pathToFileURL(modulePath).href)) as M;
-  } catch (err) {
-    loadError = `${file} could not be loaded: ${messageOf(err)}`;
-  }
+  const answer = await loadAnswer(exercise, modulePath);
   const results: CheckResult[] = [];
   for (const check of exercise.checks) {
     const started = Date.now();
-    let detail = loadError;
-    if (mod !== undefined) {
-      const missing = exercise.exports.find((name) => typeof (mod as Record<string, unknown>)[name] !== 'function');
-      detail =
-        missing !== undefined
-          ? `${file} should export a function named ${missing}, but it does not.`
-          : await runCheck(check, mod);
-    }
+    const detail = 'problem' in answer ? answer.problem : await runCheck(check, answer.mod);
     const result: CheckResult =
       detail === undefined
         ? { title: check.title, ok: true, ms: Date.now() - started }

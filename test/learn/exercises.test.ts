@@ -37,6 +37,8 @@ function summary(results: CheckResult[]): string {
 // of the runtime), and import the runtime by absolute URL.
 const runtime = pathToFileURL(join(root, 'src/runtime/index.js')).href;
 const gunApi = pathToFileURL(join(root, 'src/gun/index.js')).href;
+// TypeScript takes a path, not a URL: the answers that are type-checked import the runtime so.
+const runtimePath = join(root, 'src/runtime/index.js');
 const MUTANTS: Record<string, { code: string; failing: number[]; says: RegExp }> = {
   '01': {
     // Shouts the text back.
@@ -308,6 +310,98 @@ describe('npm run exercise (scripts/exercise.ts)', { concurrency: true }, () => 
     assert.equal(code, 1, stdout);
     assert.match(stdout, /There is no exercise called 'no-such-chapter'/);
     for (const dir of chapters) assert.ok(stdout.includes(`${dir.slice(0, 2)}  ${dir.slice(3)}`), dir);
+  });
+
+  it('a type error is shown before the checks, as file:line, the message and a hint; exit code 1 though the checks pass', async () => {
+    // The answer of issue 17: `_` for the sender, so TypeScript sees an `unknown` where send wants a Pid.
+    const dir = mkdtempSync(join(tmpdir(), 'beamish-learn-types-'));
+    try {
+      const file = join(dir, 'answer.mts');
+      writeFileSync(
+        file,
+        [
+          `import { _, anyNumber, type Pid, receive, send, spawn } from '${runtimePath}';`,
+          '',
+          "export type CounterMsg = ['add', number] | ['get', Pid] | 'stop';",
+          '',
+          'export function counter(initial: number): Pid<CounterMsg> {',
+          '  return spawn<CounterMsg>(async () => {',
+          '    let count = initial;',
+          '    for (;;) {',
+          "      const msg = await receive([['add', anyNumber], ['get', _], 'stop']);",
+          "      if (msg === 'stop') return;",
+          "      if (msg[0] === 'add') count += msg[1];",
+          "      else send(msg[1], ['count', count]);",
+          '    }',
+          '  });',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const { code, stdout } = await exercise(['3', '--module', file]);
+      assert.equal(code, 1, stdout);
+      assert.match(stdout, /TypeScript finds 1 error in .*answer\.mts:\n\n {2}✘ .*answer\.mts:12:17 \(TS2769\)\n/);
+      assert.match(stdout, /Argument of type 'unknown' is not assignable to parameter of type 'Pid<unknown>'\./);
+      assert.match(stdout, /hint: What `_` matches comes out of receive typed `unknown`[\s\S]*Match it with `anyPid`/);
+      // The errors come first; the checks still run, and the verdict counts the error.
+      assert.ok(stdout.indexOf('TS2769') < stdout.indexOf('✔'), stdout);
+      assert.equal(stdout.match(/✔/g)?.length, 4, stdout);
+      assert.match(stdout, /All 4 checks pass, but TypeScript finds 1 error \(above\): fix that too\./);
+      assert.doesNotMatch(stdout, /Next: docs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a syntax error is reported once, by TypeScript, and no check runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beamish-learn-syntax-'));
+    try {
+      const file = join(dir, 'answer.mts');
+      writeFileSync(
+        file,
+        `import { spawn } from '${runtimePath}';\nexport function counter(initial: number) {\n  return spawn(async () => {\n    let count = initial\n  });\n}}\n`,
+      );
+      const { code, stdout } = await exercise(['3', '--module', file]);
+      assert.equal(code, 1, stdout);
+      assert.equal(stdout.match(/✘/g)?.length, 1, stdout);
+      assert.match(stdout, /✘ .*answer\.mts:6:2 \(TS1128\)\n {6}Declaration or statement expected\./);
+      assert.match(stdout, /None of the 4 checks can run until \S*answer\.mts loads: fix the error\s+above first\./);
+      assert.doesNotMatch(stdout, /could not be loaded|counter\(3\) answers/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file that loads but lacks the export says so once, not under every check', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beamish-learn-export-'));
+    try {
+      const file = join(dir, 'answer.mts');
+      writeFileSync(file, 'export function count(): number {\n  return 1;\n}\n');
+      const { code, stdout } = await exercise(['3', '--module', file]);
+      assert.equal(code, 1, stdout);
+      assert.equal(stdout.match(/✘/g)?.length, 1, stdout);
+      assert.match(stdout, /✘ answer\.mts should export a function named counter, but it does not\./);
+      assert.match(stdout, /None of the 4 checks can run until this is fixed\./);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('alone, it lists the exercises and which answers already pass, and how long that took', async () => {
+    const line = (dir: string, status: string) =>
+      new RegExp(`^ {2}${dir.slice(0, 2)} {2}${dir.slice(3)} +${status}$`, 'm');
+    const untouched = await exercise([]);
+    assert.equal(untouched.code, 0, untouched.stdout);
+    for (const dir of chapters) assert.match(untouched.stdout, line(dir, '· not started'), untouched.stdout);
+    assert.match(
+      untouched.stdout,
+      /Checked in \d+\.\d s\. Next: docs\/learn\/01-spawn-and-send\.md, and `npm run exercise 1`/,
+    );
+    const solutions = await exercise(['--solution']);
+    assert.equal(solutions.code, 0, solutions.stdout);
+    for (const dir of chapters) assert.match(solutions.stdout, line(dir, '✔ all \\d checks pass'), solutions.stdout);
+    // About 2.5 s when the machine is idle: one child runs the ten, one after another.
+    assert.match(solutions.stdout, /All 10 pass \(checked in \d+\.\d s\)\./);
   });
 
   it('code that never awaits is stopped by the watchdog, and the learner is told why', async () => {
