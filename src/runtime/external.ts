@@ -1,7 +1,7 @@
 import { endMonitorAlias } from './alias-table.js';
 import { current } from './context.js';
 import { Pid, PROC, Ref } from './ids.js';
-import { node, setNodeName } from './info.js';
+import { node } from './info.js';
 import { dead, exitSignal, Proc, procOf } from './process.js';
 import { names } from './registry-table.js';
 import { addLink, addMonitor, removeLink, removeMonitor } from './signal-table.js';
@@ -206,8 +206,8 @@ export function deadPid(serial: number): Pid {
   return new Pid(dead, serial);
 }
 
-/** Names this node: `node()` returns `name` from now on. */
-export { setNodeName };
+/** @internal Names this node: `node()` returns `name` from now on. */
+export { setNodeName } from './info.js';
 
 type NameResolver = (name: string, node: string) => Pid | undefined;
 let resolveRemoteName: NameResolver | undefined;

@@ -11,19 +11,32 @@ import { promisify } from 'node:util';
  * tsconfig.build.json in a staging copy of the clone, packed by `npm pack`
  * (so package.json's "files" decides what ships), and the tarball is
  * unpacked into `node_modules/beamish` of a consumer directory. The consumer
- * then imports, requires and type-checks it. The consumer sits under the
- * clone's .tmp/, so `ws` and `nanoid` resolve from the clone's node_modules
- * as they would from the user's.
+ * then imports, requires and type-checks it, as each kind of project would:
+ * ES module, CommonJS, and TypeScript with moduleResolution node16, nodenext,
+ * bundler (module esnext and preserve) and node10 (module commonjs). The
+ * consumer sits under the clone's .tmp/, so `ws`, `nanoid` and `@types/node`
+ * resolve from the clone's node_modules as they would from the user's.
+ *
+ * node10 is gone from TypeScript 7 (the clone's), so that set-up is checked by
+ * TypeScript 5.9, which the test installs from the npm registry (from npm's
+ * cache once fetched) beside the consumer while the build runs.
  *
  * Nothing is built in the clone itself: its dist/, if any, may be stale.
- * About 5 s: one tsc build, one npm pack, four Node start-ups, one tsc check.
+ * About 7 s: a tsc build beside an npm install of TypeScript 5, npm pack,
+ * six Node start-ups, then five tsc checks side by side.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const exec = promisify(execFile);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   version: string;
+  main?: string;
+  types?: string;
+  typesVersions?: Record<string, Record<string, string[]>>;
   exports: Record<string, string | { types: string; default: string }>;
 };
+
+/** The TypeScript that still has moduleResolution node10 (TypeScript 7 removed it). */
+const TYPESCRIPT_5 = 'typescript@5.9.3';
 
 /** The subpaths the package exports, but for ./package.json: '.', './runtime', './gun', ... */
 const entryPoints = Object.keys(pkg.exports).filter((key) => key !== './package.json');
@@ -40,6 +53,8 @@ let work: string;
 let installed: string;
 let consumer: string;
 let shipped: string[];
+/** node_modules/.bin/tsc of TypeScript 5, or why it could not be installed. */
+let tsc5: { path: string } | { error: string };
 
 before(async () => {
   mkdirSync(join(root, '.tmp'), { recursive: true });
@@ -59,11 +74,28 @@ before(async () => {
   }
   // Type errors elsewhere in the sources (someone mid-edit) do not stop the
   // emit; the entry points are checked below for what they export.
-  await exec(join(root, 'node_modules/.bin/tsc'), ['-p', join(stage, 'tsconfig.build.json')], { cwd: stage }).catch(
-    (err: { stdout?: string }) => {
-      if (!existsSync(join(stage, 'dist', 'index.js'))) throw err;
-    },
+  const build = exec(join(root, 'node_modules/.bin/tsc'), ['-p', join(stage, 'tsconfig.build.json')], {
+    cwd: stage,
+  }).catch((err: { stdout?: string }) => {
+    if (!existsSync(join(stage, 'dist', 'index.js'))) throw err;
+  });
+  const ts5 = join(work, 'typescript-5');
+  mkdirSync(ts5);
+  writeFileSync(join(ts5, 'package.json'), JSON.stringify({ name: 'typescript-5', private: true }));
+  const install = exec(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', TYPESCRIPT_5],
+    { cwd: ts5 },
   );
+  // Both settle before anything can fail, so that after() removes no directory a child still writes in.
+  const [built, ts5Installed] = await Promise.allSettled([build, install]);
+  if (built.status === 'rejected') throw built.reason;
+  tsc5 =
+    ts5Installed.status === 'fulfilled'
+      ? { path: join(ts5, 'node_modules', '.bin', 'tsc') }
+      : {
+          error: `npm install ${TYPESCRIPT_5} failed: ${String((ts5Installed.reason as { stderr?: string }).stderr ?? ts5Installed.reason)}`,
+        };
   const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
     cwd: stage,
   });
@@ -101,6 +133,7 @@ function entryCheck(load: (specifier: string) => string): string {
     `if (typeof loaded['beamish/runtime'].spawn !== 'function') failures.push('beamish/runtime has no spawn');`,
     `if (typeof loaded['beamish/gun'].open !== 'function') failures.push('beamish/gun has no open');`,
     `if (typeof loaded['beamish'].gun.wsSend !== 'function') failures.push('beamish has no gun.wsSend');`,
+    `if (typeof loaded['beamish/shell'].startShell !== 'function') failures.push('beamish/shell has no startShell');`,
     `console.log(JSON.stringify({ loaded: Object.keys(loaded), failures }));`,
   ].join('\n');
 }
@@ -118,6 +151,19 @@ describe('the published package', () => {
       shipped.filter((path) => /^(src|test|bench|examples)\//.test(path)),
       [],
     );
+  });
+
+  it('main, types and typesVersions name what exports names (for TypeScript on moduleResolution node10)', () => {
+    const dot = pkg.exports['.'];
+    assert.ok(typeof dot === 'object');
+    assert.deepEqual([pkg.main, pkg.types], [dot.default, dot.types]);
+    const subpaths: Record<string, string[]> = {};
+    for (const entry of entryPoints.filter((e) => e !== '.')) {
+      const target = pkg.exports[entry];
+      assert.ok(typeof target === 'object', entry);
+      subpaths[entry.slice(2)] = [target.types];
+    }
+    assert.deepEqual(pkg.typesVersions, { '*': subpaths });
   });
 
   it('every export target is in the tarball once its source is written', () => {
@@ -163,46 +209,6 @@ describe('the published package', () => {
     assert.equal(same.trim(), `true ${pkg.version}`);
   });
 
-  it('TypeScript finds the types both from an ES module (import) and a CommonJS one (require)', async () => {
-    writeFileSync(
-      join(consumer, 'esm.mts'),
-      [
-        "import { gun } from 'beamish';",
-        "import { open } from 'beamish/gun';",
-        "import { type Pid, spawn } from 'beamish/runtime';",
-        'const pid: Pid = spawn(() => undefined);',
-        'export const checks: [typeof open, typeof gun.wsSend, Pid] = [open, gun.wsSend, pid];',
-      ].join('\n'),
-    );
-    writeFileSync(
-      join(consumer, 'cjs.cts'),
-      [
-        "import runtime = require('beamish/runtime');",
-        "import beamish = require('beamish');",
-        'const pid: runtime.Pid = runtime.spawn(() => undefined);',
-        'export const checks: [runtime.Pid, typeof beamish.gun.open] = [pid, beamish.gun.open];',
-      ].join('\n'),
-    );
-    const options = {
-      strict: true,
-      noEmit: true,
-      module: 'nodenext',
-      moduleResolution: 'nodenext',
-      target: 'es2022',
-      types: ['node'],
-      skipLibCheck: false,
-    };
-    writeFileSync(
-      join(consumer, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: options, files: ['esm.mts', 'cjs.cts'] }),
-    );
-    const tsc = await exec(join(root, 'node_modules/.bin/tsc'), ['-p', consumer], { cwd: consumer }).then(
-      ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, output: err.stdout + err.stderr }),
-    );
-    assert.deepEqual(tsc, { code: 0, output: '' });
-  });
-
   it('every source map in the tarball resolves: each source is shipped, or carried in sourcesContent', () => {
     const maps = shipped.filter((path) => path.endsWith('.js.map'));
     assert.ok(maps.length >= written.length, String(maps.length));
@@ -227,4 +233,148 @@ describe('the published package', () => {
     assert.equal(out, `${pkg.version}\n`);
     assert.ok(!readdirSync(installed).includes('src'));
   });
+});
+
+/** By entry point, one export a consumer's code imports, and a function it reaches through it. */
+const PROBES: Record<string, { name: string; fn: string }> = {
+  '.': { name: 'gun', fn: 'gun.wsSend' },
+  './runtime': { name: 'spawn', fn: 'spawn' },
+  './gun': { name: 'open', fn: 'open' },
+  './otp': { name: 'GenServer', fn: 'GenServer.start' },
+  './distribution': { name: 'parseNodeName', fn: 'parseNodeName' },
+  './shell': { name: 'startShell', fn: 'startShell' },
+};
+
+/**
+ * A consumer's module in import syntax: one export of every written entry
+ * point, two of the public types, and a misuse that must be a type error
+ * (were the types `any`, the @ts-expect-error would be unused, itself an
+ * error). Run, it prints `typeof` each probe's function.
+ */
+function consumerModule(): string {
+  const imports = written.map((entry) => {
+    assert.ok(PROBES[entry] !== undefined, `PROBES has no export of ${entry}: add one`);
+    return `import { ${PROBES[entry].name} } from 'beamish${entry.slice(1)}';`;
+  });
+  return [
+    ...imports,
+    "import type { Pid } from 'beamish/runtime';",
+    "import type { ShellOptions } from 'beamish/shell';",
+    'export const shellOptions = (): ShellOptions => ({ input: process.stdin, output: process.stdout });',
+    'export const pidText = (pid: Pid): string => String(pid);',
+    'export function misuse(): void {',
+    '  // @ts-expect-error: spawn takes a function',
+    '  spawn(42);',
+    '}',
+    `console.log(JSON.stringify([${written.map((e) => `typeof ${PROBES[e]?.fn}`).join(', ')}]));`,
+  ].join('\n');
+}
+
+/** The same as required by a CommonJS module (.cts) under nodenext: `import x = require(...)`. */
+function consumerRequire(): string {
+  return [
+    "import runtime = require('beamish/runtime');",
+    "import beamish = require('beamish');",
+    "import shell = require('beamish/shell');",
+    'export const pid: runtime.Pid = runtime.spawn(() => undefined);',
+    'export const options = (): shell.ShellOptions => ({ input: process.stdin, output: process.stdout });',
+    'export const checks: [typeof beamish.gun.open, typeof shell.startShell] = [beamish.gun.open, shell.startShell];',
+  ].join('\n');
+}
+
+/** A consumer's TypeScript project: its compiler options and files, and which tsc checks it. */
+interface Setup {
+  compilerOptions: Record<string, string>;
+  /** File names, each with what it holds: `consumerModule()` or `consumerRequire()`. */
+  files: Record<string, 'module' | 'require'>;
+  typescript: 'clone' | 'typescript-5';
+  /**
+   * Whether beamish's .d.ts files are checked too (skipLibCheck false). That
+   * checks @types/node with them, about 1 s of TypeScript 7 and 6 s of
+   * TypeScript 5, so it is done once, with the resolution every .d.ts import
+   * is written for; elsewhere what is checked is that each entry point's
+   * types are found and are what they say.
+   */
+  libCheck: boolean;
+}
+
+const SETUPS: Setup[] = [
+  {
+    // module node16 models Node 16, which cannot require() an ES module: a
+    // CommonJS file importing beamish is TS1479 there, so only ESM is checked.
+    compilerOptions: { module: 'node16', moduleResolution: 'node16' },
+    files: { 'index.mts': 'module' },
+    typescript: 'clone',
+    libCheck: false,
+  },
+  {
+    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' },
+    files: { 'index.mts': 'module', 'required.cts': 'require' },
+    typescript: 'clone',
+    libCheck: true,
+  },
+  {
+    compilerOptions: { module: 'esnext', moduleResolution: 'bundler' },
+    files: { 'index.ts': 'module' },
+    typescript: 'clone',
+    libCheck: false,
+  },
+  {
+    compilerOptions: { module: 'preserve', moduleResolution: 'bundler' },
+    files: { 'index.ts': 'module' },
+    typescript: 'clone',
+    libCheck: false,
+  },
+  {
+    // A CommonJS project on the old resolution, which reads no exports map:
+    // main, types and typesVersions find the types. Its output is run too.
+    compilerOptions: { module: 'commonjs', moduleResolution: 'node', outDir: 'out' },
+    files: { 'index.ts': 'module' },
+    typescript: 'typescript-5',
+    libCheck: false,
+  },
+];
+
+describe('TypeScript consumers of the published package', { concurrency: true }, () => {
+  for (const setup of SETUPS) {
+    const { module, moduleResolution } = setup.compilerOptions;
+    const title = `moduleResolution ${moduleResolution}, module ${module}${setup.typescript === 'typescript-5' ? ` (${TYPESCRIPT_5})` : ''}`;
+    it(`${title}: every entry point's types are found, and are not any`, async () => {
+      let tsc = join(root, 'node_modules/.bin/tsc');
+      if (setup.typescript === 'typescript-5') {
+        assert.ok('path' in tsc5, 'error' in tsc5 ? tsc5.error : '');
+        tsc = tsc5.path;
+      }
+      const dir = join(consumer, `ts-${moduleResolution}-${module}`);
+      mkdirSync(dir);
+      for (const [file, holds] of Object.entries(setup.files)) {
+        writeFileSync(join(dir, file), holds === 'module' ? consumerModule() : consumerRequire());
+      }
+      const compilerOptions = {
+        strict: true,
+        target: 'es2022',
+        types: ['node'],
+        skipLibCheck: !setup.libCheck,
+        noEmit: setup.compilerOptions.outDir === undefined,
+        ...setup.compilerOptions,
+      };
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: Object.keys(setup.files) }));
+      const result = await exec(tsc, ['-p', dir], { cwd: dir }).then(
+        ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
+        (err: { code: number; stdout: string; stderr: string }) => ({
+          code: err.code,
+          output: err.stdout + err.stderr,
+        }),
+      );
+      assert.deepEqual(result, { code: 0, output: '' });
+      if (setup.compilerOptions.outDir !== undefined && process.features.require_module) {
+        // TypeScript's CommonJS output require()s each entry point.
+        const out = await node([join(dir, setup.compilerOptions.outDir, 'index.js')]);
+        assert.deepEqual(
+          JSON.parse(out),
+          written.map(() => 'function'),
+        );
+      }
+    });
+  }
 });
