@@ -37,12 +37,16 @@ export function cannotConnect(url: URL, reason: unknown): never {
 }
 
 /**
- * A function printing one message a line on stdout, in Erlang's notation or,
- * with `js`, in Node's (`util.inspect`).
+ * A function printing one message a line (on stdout, or to `write`), in
+ * Erlang's notation as `gun.formatGunMessage` prints it (as the shell and
+ * `--trace` do) or, with `js`, in Node's (`util.inspect`).
  *
  * @example
  * printer(false)(['gun_up', pid, 'http']); // {gun_up,<0.2.0>,http}
  */
-export function printer(js: boolean): (msg: unknown) => void {
-  return (msg) => console.log(js ? inspect(msg, { breakLength: Infinity }) : formatGunMessage(msg));
+export function printer(
+  js: boolean,
+  write: (line: string) => void = (line) => console.log(line),
+): (msg: unknown) => void {
+  return (msg) => write(js ? inspect(msg, { breakLength: Infinity }) : formatGunMessage(msg));
 }

@@ -1,4 +1,4 @@
-import { _, formatTerm, Pid, ProcessExit, receive, self, send, traceCall } from '../runtime/index.js';
+import { _, errorStacks, formatTerm, Pid, ProcessExit, receive, self, send, traceCall } from '../runtime/index.js';
 import { isCall, reply } from './call.js';
 import { callStart, isCleanExit, isRunning, shutdownAll, shutdownChild } from './supervisor-child.js';
 import {
@@ -578,13 +578,35 @@ function isTryAgain(message: unknown): message is readonly [typeof TRY_AGAIN, st
   return Array.isArray(message) && message.length === 2 && message[0] === TRY_AGAIN;
 }
 
-/** Writes a report to stderr, in the shape of OTP's. */
-export function consoleReport(report: SupervisorReport): void {
+/**
+ * A report as text, in the shape of OTP's `=SUPERVISOR REPORT====`: the
+ * reason in formatTerm's notation (`{error,#Error<asked to die>}`), and
+ * below it, aligned with it, the stack of each error it holds, where OTP's
+ * reason carries its stack (`{asked_to_die,[{m,f,0,[...]}]}`).
+ *
+ * ```text
+ * =SUPERVISOR REPORT====
+ *     supervisor: <0.7.0> (app_sup)
+ *     errorContext: child_terminated
+ *     reason: {error,#Error<asked to die>}
+ *             Error: asked to die
+ *                 at ...
+ *     offender: id=worker, pid=<0.8.0>, restart=permanent, shutdown=5000, type=worker
+ * ```
+ */
+export function formatSupervisorReport(report: SupervisorReport): string {
   const { supervisor, name, context, reason, offender } = report;
-  console.error(
+  const under = (text: string): string => text.replace(/^/gm, ' '.repeat(12));
+  const stacks = errorStacks(reason).map((stack) => `${under(stack)}\n`);
+  return (
     `=SUPERVISOR REPORT====\n    supervisor: ${name === undefined ? formatTerm(supervisor) : `${formatTerm(supervisor)} (${name})`}\n` +
-      `    errorContext: ${context}\n    reason: ${formatTerm(reason)}\n` +
-      `    offender: id=${offender.id ?? 'undefined'}, pid=${offender.pid === undefined ? 'undefined' : formatTerm(offender.pid)}, ` +
-      `restart=${offender.restart}, shutdown=${String(offender.shutdown)}, type=${offender.type}\n`,
+    `    errorContext: ${context}\n    reason: ${formatTerm(reason)}\n${stacks.join('')}` +
+    `    offender: id=${offender.id ?? 'undefined'}, pid=${offender.pid === undefined ? 'undefined' : formatTerm(offender.pid)}, ` +
+    `restart=${offender.restart}, shutdown=${String(offender.shutdown)}, type=${offender.type}\n`
   );
+}
+
+/** Writes a report to stderr, in the shape of OTP's (`formatSupervisorReport`). */
+export function consoleReport(report: SupervisorReport): void {
+  console.error(formatSupervisorReport(report));
 }

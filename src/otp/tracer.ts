@@ -7,11 +7,19 @@ export interface TracerOptions {
   readonly write?: (line: string) => void;
   /** Register the tracer under this name. */
   readonly name?: string;
+  /**
+   * How each message, reason and argument is printed (default `formatTerm`).
+   * A tracer of a Gun connection gives `gun.formatGunMessage`, so that Gun's
+   * messages print as the owner sees them (`{text,<<"hi">>}`), as
+   * `beamish --trace` does.
+   */
+  readonly format?: (term: unknown) => string;
 }
 
 /**
  * One trace message as dbg prints it (without the newline): the line
- * `startTracer`'s process writes, for a tracer of your own.
+ * `startTracer`'s process writes, for a tracer of your own. Terms print with
+ * `format` (default `formatTerm`).
  *
  * ```ts
  * // in a process of your own, given as `trace(pid, true, ['receive'], { tracer })`:
@@ -19,33 +27,33 @@ export interface TracerOptions {
  * console.log(formatTraceMessage(msg)); // (<0.81.0>) << {ping,<0.9.0>}
  * ```
  */
-export function formatTraceMessage(message: TraceMessage): string {
+export function formatTraceMessage(message: TraceMessage, format: (term: unknown) => string = formatTerm): string {
   const [, pid, event] = message;
   const who = `(${formatTerm(pid)})`;
   switch (event) {
     case 'receive':
-      return `${who} << ${formatTerm(message[3])}`;
+      return `${who} << ${format(message[3])}`;
     case 'send':
-      return `${who} ${formatTerm(message[4])} ! ${formatTerm(message[3])}`;
+      return `${who} ${format(message[4])} ! ${format(message[3])}`;
     case 'send_to_non_existing_process':
-      return `${who} ${formatTerm(message[4])} ! ${formatTerm(message[3])} (to non-existing process)`;
+      return `${who} ${format(message[4])} ! ${format(message[3])} (to non-existing process)`;
     case 'spawn':
     case 'spawned':
-      return `${who} ${event} ${formatTerm(message[3])} as ${String(message[4])}`;
+      return `${who} ${event} ${format(message[3])} as ${String(message[4])}`;
     case 'exit':
-      return `${who} exit ${formatTerm(message[3])}`;
+      return `${who} exit ${format(message[3])}`;
     case 'register':
     case 'unregister':
-      return `${who} ${event} ${formatTerm(message[3])}`;
+      return `${who} ${event} ${format(message[3])}`;
     case 'call':
-      return `${who} call ${formatCall(message[3])}`;
+      return `${who} call ${formatCall(message[3], format)}`;
     default:
-      return `${who} ${event} ${formatTerm(message[3])}`;
+      return `${who} ${event} ${format(message[3])}`;
   }
 }
 
 /** `[module, fn, args]` as `module:fn(a,b)`; anything else as a term. */
-function formatCall(event: unknown): string {
+function formatCall(event: unknown, format: (term: unknown) => string): string {
   if (
     Array.isArray(event) &&
     event.length === 3 &&
@@ -53,8 +61,8 @@ function formatCall(event: unknown): string {
     typeof event[1] === 'string' &&
     Array.isArray(event[2])
   )
-    return `${event[0]}:${event[1]}(${event[2].map(formatTerm).join(',')})`;
-  return formatTerm(event);
+    return `${event[0]}:${event[1]}(${event[2].map((arg) => format(arg)).join(',')})`;
+  return format(event);
 }
 
 const TRACE = [['trace', _, _, _], ['trace', _, _, _, _], 'stop'] as const;
@@ -84,12 +92,14 @@ export function startTracer(opts: TracerOptions = {}): Pid {
   checkObject('startTracer', 'opts', opts);
   const write = opts.write ?? ((line: string) => console.log(line));
   if (typeof write !== 'function') throw new TypeError("startTracer: bad argument 'opts.write': expected a function");
+  const format = opts.format ?? formatTerm;
+  if (typeof format !== 'function') throw new TypeError("startTracer: bad argument 'opts.format': expected a function");
   return spawn(
     async function tracer() {
       for (;;) {
         const message = await receive(TRACE);
         if (message === 'stop') return;
-        write(formatTraceMessage(message as TraceMessage));
+        write(formatTraceMessage(message as TraceMessage, format));
       }
     },
     opts.name === undefined ? undefined : { name: opts.name },

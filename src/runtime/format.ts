@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { types } from 'node:util';
 import { Pid, Ref } from './ids.js';
 
 /**
@@ -41,9 +42,9 @@ export class ErlangString {
 
 /**
  * Prints a term the way Erlang would: arrays as tuples `{a,b}`, Buffers as
- * binaries, pids and refs as `<0.4.0>` and `#Ref<...>`, plain objects as
- * maps `#{k => v}`, `ErlangList`s as lists `[a,b]`. It is for people
- * reading logs, not a codec.
+ * binaries, pids and refs as `<0.4.0>` and `#Ref<...>`, Maps and plain
+ * objects as maps `#{k => v}`, `ErlangList`s as lists `[a,b]`. It is for
+ * people reading logs, not a codec.
  *
  * Strings are both atoms and text in beamish, so strings follow one rule:
  * - a string is an atom where Erlang would print that atom bare: a
@@ -62,10 +63,39 @@ export class ErlangString {
  * known, the formatter that knows them prints every text as a binary:
  * `gun.formatGunMessage` for Gun's messages, `gun.formatFrame` for a frame.
  *
+ * Maps (a `Map`, or a plain object): keys and values by the same rules,
+ * `#{k => 1}`, `#{}` when empty, in the order the map holds its entries (a
+ * Map's insertion order, an object's key order). A map that arrives from
+ * an Erlang node holds them in the order Erlang sent them, which for a map
+ * of up to 32 keys is Erlang's term order, the order erl prints: so it
+ * prints as erl prints it. A Map built in JS is not sorted: erl prints
+ * `#{b => 1, a => 2}` as `#{a => 2,b => 1}`, beamish prints `new Map([['b',
+ * 1], ['a', 2]])` as `#{b => 1,a => 2}` (sorting would need each string's
+ * Erlang type, which the string rule above only guesses). Larger maps erl
+ * prints in its own hash order, which no JS order reproduces.
+ *
+ * Errors (a thrown `Error` inside a term, as in the exit reason `['error',
+ * err]` of a process whose function threw) print as `#Name<message>`, in
+ * the manner of Erlang's `#Ref<...>` and `#Fun<...>` for values with no
+ * literal syntax: `Name` is the error's `name`, or its class's name when it
+ * keeps the inherited `'Error'` (a subclass `HttpError` that sets no name
+ * prints `#HttpError<...>`); the message is on one line, its control
+ * characters escaped (`\n`). So `['error', new Error('asked to die')]` prints
+ * `{error,#Error<asked to die>}`: in the shell, in crash and supervisor
+ * reports, in a trace. The stack is not part of the term; the reports print
+ * it below (`errorStacks`).
+ *
+ * What `processInfo` returns prints as `erlang:process_info(Pid, [status,
+ * message_queue_len, links, monitors, monitored_by, registered_name,
+ * trap_exit])` prints: a list of pairs under Erlang's item names, pids in
+ * lists, `{process,Pid}` for each monitor, `[]` for no registered name.
+ *
  * @example
  * ```ts
  * formatTerm(['DOWN', ref, 'process', pid, 'normal']); // {'DOWN',#Ref<0.0.0.7>,process,<0.4.0>,normal}
  * formatTerm(['error', 'Not found', '']);              // {error,<<"Not found">>,<<>>}
+ * formatTerm(new Map([['k', 1]]));                     // #{k => 1}
+ * formatTerm(['error', new TypeError('x is not a function')]); // {error,#TypeError<x is not a function>}
  * ```
  */
 export function formatTerm(term: unknown): string {
@@ -84,12 +114,160 @@ export function formatTerm(term: unknown): string {
   if (Array.isArray(term)) return `{${term.map(formatTerm).join(',')}}`;
   if (term instanceof ErlangList) return `[${term.items.map(formatTerm).join(',')}]`;
   if (term instanceof ErlangString) return charlist(term.text);
-  if (term instanceof Error) return `#{'__exception__' => ${binary(Buffer.from(term.message))}}`;
+  if (isError(term)) return `#${errorName(term)}<${oneLine(String(term.message))}>`;
+  if (term instanceof Map) return map(term.entries());
   if (typeof term === 'object') {
-    const entries = Object.entries(term).map(([k, v]) => `${formatTerm(k)} => ${formatTerm(v)}`);
-    return `#{${entries.join(',')}}`;
+    if (isProcessInfo(term)) return processInfoList(term);
+    return map(Object.entries(term));
   }
   return `#Fun<${typeof term}>`;
+}
+
+/**
+ * The stack of every Error a term holds, in the order `formatTerm` prints
+ * them, each as its `stack` (`Error: boom\n    at ...`) or, without one, as
+ * `Name: message`: what a report prints below the term (the crash report
+ * below `{error,#Error<boom>}`, the supervisor report below its reason).
+ * Empty when the term holds no Error.
+ *
+ * ```ts
+ * const [stack] = errorStacks(['error', new Error('boom')]); // 'Error: boom\n    at ...'
+ * errorStacks(['shutdown', 'normal']); // []
+ * console.log(`${formatTerm(['error', new Error('boom')])}\n${stack}`); // {error,#Error<boom>}, then the stack
+ * ```
+ */
+export function errorStacks(term: unknown): string[] {
+  const stacks: string[] = [];
+  const seen = new Set<object>();
+  const walk = (t: unknown): void => {
+    if (typeof t !== 'object' || t === null || seen.has(t)) return;
+    seen.add(t);
+    if (isError(t)) {
+      stacks.push(typeof t.stack === 'string' && t.stack !== '' ? t.stack : `${errorName(t)}: ${t.message}`);
+    } else if (Array.isArray(t)) {
+      for (const item of t) walk(item);
+    } else if (t instanceof ErlangList) {
+      for (const item of t.items) walk(item);
+    } else if (t instanceof Map) {
+      for (const [k, v] of t) {
+        walk(k);
+        walk(v);
+      }
+    } else if (!(t instanceof Pid || t instanceof Ref || Buffer.isBuffer(t) || t instanceof ErlangString)) {
+      for (const v of Object.values(t)) walk(v);
+    }
+  };
+  walk(term);
+  return stacks;
+}
+
+function map(entries: Iterable<[unknown, unknown]>): string {
+  const printed: string[] = [];
+  for (const [k, v] of entries) printed.push(`${formatTerm(k)} => ${formatTerm(v)}`);
+  return `#{${printed.join(',')}}`;
+}
+
+function isError(term: unknown): term is Error {
+  return term instanceof Error || types.isNativeError(term);
+}
+
+/** The error's `name`, or its class's name when the name is the inherited `'Error'`. */
+function errorName(error: Error): string {
+  const name = typeof error.name === 'string' && error.name !== '' ? error.name : 'Error';
+  if (name !== 'Error') return name;
+  const ctor: unknown = (error as { constructor?: unknown }).constructor;
+  const className = typeof ctor === 'function' ? ctor.name : '';
+  return className !== '' ? className : name;
+}
+
+/** `text` on one line: control characters as Erlang writes them in a string (`\n`, `\t`, `\x{1}`). */
+function oneLine(text: string): string {
+  return escapeText(text, '');
+}
+
+/** The items of ProcessInfo, in its order, with the names `erlang:process_info/2` gives them. */
+const PROCESS_INFO_ITEMS = [
+  ['status', 'status'],
+  ['messageQueueLen', 'message_queue_len'],
+  ['links', 'links'],
+  ['monitors', 'monitors'],
+  ['monitoredBy', 'monitored_by'],
+  ['registeredName', 'registered_name'],
+  ['trapExit', 'trap_exit'],
+] as const;
+
+/** What `processInfo` returns: these seven keys, each of its type, and no other. */
+interface ProcessInfoShape {
+  status: string;
+  messageQueueLen: number;
+  links: Pid[];
+  monitors: Array<{ ref: Ref; pid: Pid }>;
+  monitoredBy: Pid[];
+  registeredName: string | undefined;
+  trapExit: boolean;
+}
+
+function isProcessInfo(o: object): o is ProcessInfoShape {
+  const proto: unknown = Object.getPrototypeOf(o);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const keys = Object.keys(o);
+  if (keys.length !== PROCESS_INFO_ITEMS.length || !PROCESS_INFO_ITEMS.every(([k]) => Object.hasOwn(o, k)))
+    return false;
+  const i = o as Record<string, unknown>;
+  const pids = (v: unknown): boolean => Array.isArray(v) && v.every((p) => p instanceof Pid);
+  return (
+    (i.status === 'running' || i.status === 'waiting') &&
+    typeof i.messageQueueLen === 'number' &&
+    pids(i.links) &&
+    Array.isArray(i.monitors) &&
+    i.monitors.every(
+      (m: unknown) => typeof m === 'object' && m !== null && (m as { pid?: unknown }).pid instanceof Pid,
+    ) &&
+    pids(i.monitoredBy) &&
+    (i.registeredName === undefined || typeof i.registeredName === 'string') &&
+    typeof i.trapExit === 'boolean'
+  );
+}
+
+/** `[{status,waiting},{message_queue_len,0},{links,[<0.4.0>]},...]`, as erl prints process_info/2's list. */
+function processInfoList(info: ProcessInfoShape): string {
+  const pids = (list: readonly Pid[]): string => `[${list.map(String).join(',')}]`;
+  const value = (key: (typeof PROCESS_INFO_ITEMS)[number][0]): string => {
+    switch (key) {
+      case 'links':
+      case 'monitoredBy':
+        return pids(info[key]);
+      case 'monitors':
+        return `[${info.monitors.map((m) => `{process,${m.pid}}`).join(',')}]`;
+      case 'registeredName':
+        // A registered name is an atom, whatever the string rule would make of it.
+        return info.registeredName === undefined ? '[]' : atom(info.registeredName);
+      default:
+        return formatTerm(info[key]);
+    }
+  };
+  return `[${PROCESS_INFO_ITEMS.map(([key, item]) => `{${item},${value(key)}}`).join(',')}]`;
+}
+
+/** An atom as Erlang writes it: bare (`worker`) or quoted (`'My Worker'`, `'it\'s'`). */
+function atom(name: string): string {
+  return isBareAtom(name) ? name : `'${escapeText(name, "'\\")}'`;
+}
+
+/**
+ * `text` with its control characters written as Erlang writes them in a
+ * string or a quoted atom (`\n`, `\t`, else `\x{1}`), and a backslash before
+ * each character of `quoted`.
+ */
+function escapeText(text: string, quoted: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0) as number;
+    if (c < 0x20 || c === 0x7f) out += ESCAPES[c] ?? `\\x{${c.toString(16)}}`;
+    else if (quoted.includes(ch)) out += `\\${ch}`;
+    else out += ch;
+  }
+  return out;
 }
 
 /** Erlang's reserved words (erl_scan:reserved_word/1, OTP 25): atoms that need quotes. */

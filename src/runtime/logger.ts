@@ -1,4 +1,5 @@
 import { BadArgError } from './errors.js';
+import { errorStacks, formatTerm } from './format.js';
 import type { Pid } from './ids.js';
 import { describe } from './validate.js';
 
@@ -38,12 +39,31 @@ export interface Logger {
   crash(report: CrashReport): void;
 }
 
-/** Writes crash reports to stderr, in the shape of Erlang's. */
+/**
+ * A crash report as text, in the shape of Erlang's: erl prints
+ * `Error in process <0.83.0> with exit value:` and the exit value,
+ * `{asked_to_die,[{shell,apply_fun,3,...}]}`; here the exit reason in
+ * formatTerm's notation, `{error,#Error<asked to die>}`, then the stack of
+ * the error thrown. What `consoleLogger` writes, and the shell.
+ *
+ * ```text
+ * =ERROR REPORT====
+ * Error in process <0.7.0> with exit value:
+ * {error,#Error<asked to die>}
+ * Error: asked to die
+ *     at ...
+ * ```
+ */
+export function formatCrashReport({ pid, name, error, reason }: CrashReport): string {
+  const who = name === undefined ? String(pid) : `${pid} (${name})`;
+  const stacks = errorStacks(error);
+  return `=ERROR REPORT====\nError in process ${who} with exit value:\n${[formatTerm(reason), ...stacks].join('\n')}\n`;
+}
+
+/** Writes crash reports to stderr, in the shape of Erlang's (`formatCrashReport`). */
 export const consoleLogger: Logger = {
-  crash({ pid, name, error }) {
-    const who = name === undefined ? String(pid) : `${pid} (${name})`;
-    const detail = error instanceof Error ? (error.stack ?? String(error)) : String(error);
-    console.error(`=ERROR REPORT====\nError in process ${who} with exit value:\n${detail}\n`);
+  crash(report) {
+    console.error(formatCrashReport(report));
   },
 };
 

@@ -1,4 +1,5 @@
-import { type CrashReport, formatTerm, type Logger } from '../runtime/index.js';
+import type { Logger } from '../runtime/index.js';
+import { formatCrashReport } from '../runtime/logger.js';
 
 /**
  * A logger that writes crash reports to the shell's output, where erl writes
@@ -11,10 +12,9 @@ import { type CrashReport, formatTerm, type Logger } from '../runtime/index.js';
  */
 export function crashReportsTo(write: (text: string) => void): Logger {
   return {
-    crash({ pid, name, error }: CrashReport) {
-      const who = name === undefined ? String(pid) : `${pid} (${name})`;
-      const detail = error instanceof Error ? (error.stack ?? String(error)) : formatTerm(error);
-      write(`=ERROR REPORT====\nError in process ${who} with exit value:\n${detail}\n\n`);
+    crash(report) {
+      // The same text as the runtime's console logger, and a blank line after it.
+      write(`${formatCrashReport(report)}\n`);
     },
   };
 }

@@ -4,9 +4,13 @@ import { type REPLEval, type REPLServer, Recoverable } from 'node:repl';
 // process would exit with had its function thrown the same thing.
 import { exitReasonOf, ProcessExit } from '../runtime/index.js';
 import { exceptionReport, exitReport, idleDeathReport, syntaxReport } from './exceptions.js';
+import { isInterrupt } from './interrupt.js';
 import type { Runner } from './runner.js';
 import { ShellProcess } from './shell-process.js';
 import { ShellReport } from './writer.js';
+
+/** How a shell process that raised an exception ends: with the exception's reason, or killed (an interrupt). */
+type Ending = { readonly reason: unknown } | { readonly kill: true };
 
 /** One line (or multi-line command) being evaluated. */
 interface Line {
@@ -14,6 +18,8 @@ interface Line {
   /** The REPL's own continuation: prints the result and the next prompt. */
   readonly finish: (err: Error | null, result: unknown) => void;
   done: boolean;
+  /** Whether Node's evaluator has called back for it (it does not for what it sends to the domain). */
+  replied: boolean;
 }
 
 /**
@@ -39,6 +45,7 @@ export class Evaluator {
   private readonly lines = new AsyncLocalStorage<Line>();
 
   private repl: { readonly server: REPLServer; readonly nodeEval: REPLEval } | undefined;
+  private releaseAwaits: () => void = () => {};
 
   constructor(
     /** Runs as the caller of startShell: new shell processes are spawned there. */
@@ -56,10 +63,15 @@ export class Evaluator {
 
   /**
    * Takes the REPL's own evaluator (`server.eval`, before `eval` below
-   * replaces it), which runs each line.
+   * replaces it), which runs each line, and on a terminal the way to end
+   * the awaits the REPL still holds for lines that have ended (see
+   * interrupt.ts): a line ends when its shell process dies, and the REPL
+   * would go on holding the keys typed until the promise the line awaits
+   * settles, if ever.
    */
-  attach(server: REPLServer, nodeEval: REPLEval): void {
+  attach(server: REPLServer, nodeEval: REPLEval, releaseAwaits?: () => void): void {
     this.repl = { server, nodeEval };
+    if (releaseAwaits !== undefined) this.releaseAwaits = releaseAwaits;
   }
 
   /** Whether no line is being evaluated or waiting to be. */
@@ -83,7 +95,7 @@ export class Evaluator {
       return;
     }
     const { server, nodeEval } = this.attached();
-    const line: Line = { shell, finish, done: false };
+    const line: Line = { shell, finish, done: false, replied: false };
     this.line = line;
     shell.inside(() =>
       this.lines.run(line, () => {
@@ -104,8 +116,16 @@ export class Evaluator {
     // The kill on close unwinds whatever the shell process left pending.
     if (this.closed && err instanceof ProcessExit && err.reason === 'killed') return;
     const line = this.lines.getStore();
-    if (line !== undefined && line === this.line && !line.done) {
-      this.crashed(line, exceptionReport(err), exitReasonOf(err));
+    const current = line !== undefined && line === this.line && !line.done;
+    if (isInterrupt(err)) {
+      // Ctrl-C during a line: erl's interrupt (Ctrl-G i c) kills the
+      // evaluator and prints `** exception exit: killed`. An interrupt of a
+      // line that had already ended is the REPL letting go of its await.
+      if (current) this.crashed(line, exitReport('killed'), { kill: true });
+      return;
+    }
+    if (current) {
+      this.crashed(line, exceptionReport(err), { reason: exitReasonOf(err) });
       return;
     }
     this.report(`${exceptionReport(err)} (outside any line)`);
@@ -133,6 +153,7 @@ export class Evaluator {
   }
 
   private evaluated(line: Line, err: Error | null, result: unknown): void {
+    line.replied = true;
     if (line.done) return;
     if (err instanceof Recoverable) {
       // Input continues on the next line: the REPL buffers it.
@@ -146,15 +167,17 @@ export class Evaluator {
       if (err.name === 'SyntaxError') {
         this.endLine(line);
         line.finish(null, new ShellReport(syntaxReport(err)));
+      } else if (isInterrupt(err)) {
+        this.crashed(line, exitReport('killed'), { kill: true });
       } else {
-        this.crashed(line, exceptionReport(err), exitReasonOf(err));
+        this.crashed(line, exceptionReport(err), { reason: exitReasonOf(err) });
       }
       return;
     }
     if (!line.shell.alive) {
       // The line killed its own process (`exit(self(), 'kill')`), or something
       // did while it awaited: Erlang prints `** exception exit: killed`.
-      this.crashed(line, exitReport(line.shell.exitReason), undefined);
+      this.crashed(line, exitReport(line.shell.exitReason), { reason: undefined });
       return;
     }
     this.endLine(line);
@@ -166,11 +189,17 @@ export class Evaluator {
     if (this.line === line) this.line = undefined;
   }
 
-  /** The line raised an exception: the process exits with it, a new one takes over, then the report. */
-  private crashed(line: Line, report: string, reason: unknown): void {
+  /**
+   * The line raised an exception: the process exits with it (or is killed),
+   * a new one takes over, then the report. A line ended before Node's
+   * evaluator called back may leave the REPL awaiting its promise: let go
+   * of that await before the prompt shows.
+   */
+  private crashed(line: Line, report: string, ending: Ending): void {
     line.done = true;
-    void this.replace(line.shell, reason).then(
+    void this.replace(line.shell, ending).then(
       () => {
+        if (!line.replied) this.releaseAwaits();
         if (this.line === line) this.line = undefined;
         line.finish(null, new ShellReport(report));
       },
@@ -201,7 +230,7 @@ export class Evaluator {
   private diedIdle(shell: ShellProcess, reason: unknown): void {
     if (shell.retired) return;
     this.write(`${idleDeathReport(reason)}\n`);
-    void this.replace(shell, undefined).then(
+    void this.replace(shell, { reason: undefined }).then(
       () => {
         if (this.idle && !this.closed) this.repl?.server.displayPrompt();
       },
@@ -209,10 +238,11 @@ export class Evaluator {
     );
   }
 
-  /** Ends `old` with `reason` (if it still lives) and starts its successor. */
-  private replace(old: ShellProcess, reason: unknown): Promise<void> {
-    if (old.alive) old.end(reason);
-    else old.retired = true;
+  /** Ends `old` (if it still lives) as `ending` says, and starts its successor. */
+  private replace(old: ShellProcess, ending: Ending): Promise<void> {
+    if (!old.alive) old.retired = true;
+    else if ('kill' in ending) old.kill();
+    else old.end(ending.reason);
     return this.restarting ?? this.respawn();
   }
 

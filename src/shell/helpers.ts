@@ -1,13 +1,6 @@
-import {
-  flush as drainMailbox,
-  formatTerm,
-  node,
-  processes,
-  processInfo,
-  registered,
-  whereis,
-} from '../runtime/index.js';
+import { flush as drainMailbox, node, processes, processInfo, registered, whereis } from '../runtime/index.js';
 import { formatTable } from './table.js';
+import { formatValue } from './writer.js';
 
 /**
  * The shell's own functions, as Erlang's shell has them (`c:flush/0`,
@@ -15,7 +8,11 @@ import { formatTable } from './table.js';
  * returns what Erlang's does: `ok` (or `true` for `help()`).
  */
 export interface ShellHelpers {
-  /** Prints and drops every message in the shell process's mailbox: `Shell got {ping,<0.81.0>}`. */
+  /**
+   * Prints and drops every message in the shell process's mailbox: `Shell
+   * got {ping,<0.81.0>}`, each as the shell prints any value (Gun's messages
+   * as `gun.formatGunMessage` prints them).
+   */
   flush(): 'ok';
   /** Prints a table of the live processes: pid, registered name, status, mailbox length, links. */
   i(): 'ok';
@@ -38,7 +35,7 @@ export interface ShellHelpers {
 export function shellHelpers(write: (text: string) => void): ShellHelpers {
   return {
     flush() {
-      for (const message of drainMailbox()) write(`Shell got ${formatTerm(message)}\n`);
+      for (const message of drainMailbox()) write(`Shell got ${formatValue(message)}\n`);
       return 'ok';
     },
     i() {

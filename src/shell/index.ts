@@ -16,6 +16,7 @@ import { Evaluator } from './evaluator.js';
 import { exceptionReport } from './exceptions.js';
 import { GlobalNames } from './globals.js';
 import { shellHelpers } from './helpers.js';
+import { CtrlC } from './interrupt.js';
 import { LineGate } from './line-gate.js';
 import { runnerHere } from './runner.js';
 import { showResult } from './writer.js';
@@ -84,11 +85,12 @@ export async function startShell(opts: ShellOptions): Promise<void> {
   // REPL has always read but does not document.
   const domain = domainModule.create();
   globals.watch();
+  const prompt = opts.prompt ?? 'beamish> ';
   const server = repl.start({
     input: terminal ? input : new PassThrough(),
     output,
     terminal,
-    prompt: opts.prompt ?? 'beamish> ',
+    prompt,
     writer: showResult,
     useGlobal: true,
     preview: false,
@@ -97,7 +99,9 @@ export async function startShell(opts: ShellOptions): Promise<void> {
   } as repl.ReplOptions);
   globals.keepAdded();
 
-  evaluator.attach(server, server.eval);
+  // On a terminal, Ctrl-C as erl's (see interrupt.ts).
+  const ctrlC = terminal ? new CtrlC(server, prompt, () => !evaluator.idle, write) : undefined;
+  evaluator.attach(server, server.eval, ctrlC === undefined ? undefined : () => ctrlC.releaseAwaits());
   Object.assign(server, { eval: evaluator.eval });
   const domainTaken = domain.listenerCount('error') > 0;
   domain.removeAllListeners('error');

@@ -66,7 +66,9 @@ describe('the beamish command (wscat-like)', () => {
     // The owner's ws_send reaches the connection, which sends the owner the upgrade and the echo.
     const upgrade = at(new RegExp(`^\\(${esc}\\) <0\\.\\d+\\.0> ! \\{gun_ws_upgrade,${esc},ok\\}$`));
     const sent = at(new RegExp(`^\\(${esc}\\) << \\{'\\$gun_call',#\\{kind => ws_send,.*<<"traced">>`));
-    const echo = at(new RegExp(`^\\(${esc}\\) <0\\.\\d+\\.0> ! \\{gun_ws,${esc},\\{text,traced\\}\\}$`));
+    // The payload prints as the owner's stdout shows it: a binary, as formatGunMessage prints it.
+    const echo = at(new RegExp(`^\\(${esc}\\) <0\\.\\d+\\.0> ! \\{gun_ws,${esc},\\{text,<<"traced">>\\}\\}$`));
+    assert.ok(r.stdout.split('\n').includes(trace[echo]?.replace(/^.* ! /, '') ?? ''), 'the same line as on stdout');
     assert.ok(upgrade < sent && sent < echo, r.stderr);
     assert.doesNotMatch(r.stdout, /^\(/m, 'no trace line on stdout');
   });

@@ -52,7 +52,10 @@ describe('the kv-store example', () => {
     const [, before, after] = /^store (\S+) -> (\S+)$/.exec(lines[5] as string) ?? [];
     assert.notEqual(before, after);
     // The crash, as the runtime and the supervisor report it.
-    assert.match(stderr, /Error in process <0\.\d+\.0> \(kv\) with exit value:\nTypeError: cannot increment name: kv/);
+    assert.match(
+      stderr,
+      /Error in process <0\.\d+\.0> \(kv\) with exit value:\n\{error,#TypeError<cannot increment name: kv>\}\nTypeError: cannot increment name: kv\n {4}at /,
+    );
     assert.match(stderr, /=SUPERVISOR REPORT====[\s\S]*errorContext: child_terminated[\s\S]*offender: id=store/);
   });
 

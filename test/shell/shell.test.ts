@@ -188,13 +188,13 @@ describe('beamish shell, in this process', () => {
     const p1 = await session.line('self()');
     assert.equal(
       await session.line('null.x'),
-      "** exception error: TypeError: Cannot read properties of null (reading 'x')",
+      "** exception error: #TypeError<Cannot read properties of null (reading 'x')>",
     );
     const p2 = await session.line('self()');
     assert.notEqual(p2, p1);
     assert.equal(await session.line("throw 'bar'"), '** exception throw: bar');
     assert.equal(await session.line("exit(['shutdown', 1])"), '** exception exit: {shutdown,1}');
-    assert.equal(await session.line("await sleep(5); throw new Error('later')"), '** exception error: Error: later');
+    assert.equal(await session.line("await sleep(5); throw new Error('later')"), '** exception error: #Error<later>');
     assert.equal(await session.line("exit(self(), 'kill')"), '** exception exit: killed');
     assert.equal(await session.line('1+1'), '2');
     input.end();
@@ -210,6 +210,63 @@ describe('beamish shell, in this process', () => {
     assert.equal(await session.line("exit('boom')"), '** exception exit: boom');
     await session.line('await sleep(10)');
     assert.equal((globalThis as { seenReason?: unknown }).seenReason, 'boom');
+    input.end();
+    await closed;
+  });
+
+  // erl (OTP 25): spawn_link(fun() -> timer:sleep(200), erlang:error(asked_to_die) end) prints
+  // `** exception error: asked_to_die` once the shell waits for a line, `** exception exit:
+  // asked_to_die` when the crash comes during a line: the reason without its stack.
+  it("prints a linked process's crash as erl does: the error, in formatTerm's notation", async () => {
+    const { session, input, closed } = await inProcess();
+    const setLogger0 = setLogger({ crash() {} });
+    try {
+      let from = session.type("spawnLink(async () => { await sleep(30); throw new Error('asked to die') }); 'armed'");
+      await session.waitFor((t) => t.includes(`** exception error: #Error<asked to die>\n${PROMPT}`), from);
+      assert.doesNotMatch(session.text, /__exception__/);
+      from = session.text.length;
+      assert.equal(
+        await session.line("spawnLink(() => { throw new TypeError('no such thing') }); await sleep(50)"),
+        '** exception exit: #TypeError<no such thing>',
+      );
+      assert.equal(
+        await session.line("exit(['error', 'not an Error'])"),
+        '** exception exit: {error,<<"not an Error">>}',
+      );
+    } finally {
+      setLogger(setLogger0);
+    }
+    input.end();
+    await closed;
+  });
+
+  it("flush() and a line's result print Gun's messages as formatGunMessage does: headers as lists of binaries", async () => {
+    const { session, input, closed } = await inProcess();
+    const me = await session.line('self()');
+    await session.line(
+      "var gunRef = makeRef(); var chunked = ['gun_response', self(), gunRef, 'nofin', 200, [['transfer-encoding', 'chunked']]]",
+    );
+    const ref = await session.line('gunRef');
+    const printed = `{gun_response,${me},${ref},nofin,200,[{<<"transfer-encoding">>,<<"chunked">>}]}`;
+    assert.equal(await session.line('chunked'), printed);
+    await session.line("send(self(), chunked); send(self(), ['gun_ws', self(), gunRef, ['text', 'hi']])");
+    assert.equal(
+      await session.line('flush()'),
+      `Shell got ${printed}\nShell got {gun_ws,${me},${ref},{text,<<"hi">>}}\nok`,
+    );
+    input.end();
+    await closed;
+  });
+
+  it('processInfo(self()) prints as erlang:process_info does: [] for no name, lists of pids', async () => {
+    const { session, input, closed } = await inProcess();
+    assert.equal(
+      await session.line('processInfo(self())'),
+      '[{status,running},{message_queue_len,0},{links,[]},{monitors,[]},{monitored_by,[]},{registered_name,[]},{trap_exit,false}]',
+    );
+    const linked = await session.line("var infoLinked = spawnLink(() => receive(['never'])); infoLinked");
+    assert.match(await session.line('processInfo(self())'), new RegExp(`\\{links,\\[${linked}\\]\\}`));
+    await session.line("unlink(infoLinked); exit(infoLinked, 'kill')");
     input.end();
     await closed;
   });
@@ -263,9 +320,10 @@ describe('beamish shell, in this process', () => {
   it('a crash report of a process spawned at the prompt goes to the shell output', async () => {
     const { session, input, closed } = await inProcess();
     const printed = await session.line("spawn(() => { throw new Error('crashed on purpose') }); await sleep(20)");
+    // The exit value in Erlang's notation, then the stack, as erl's report shows {Reason, Stack}.
     assert.match(
       printed,
-      /=ERROR REPORT====\nError in process <0\.\d+\.0> with exit value:\nError: crashed on purpose/,
+      /=ERROR REPORT====\nError in process <0\.\d+\.0> with exit value:\n\{error,#Error<crashed on purpose>\}\nError: crashed on purpose\n {4}at /,
     );
     input.end();
     await closed;
@@ -301,7 +359,7 @@ describe('beamish shell, in this process', () => {
     const { session, input, closed } = await inProcess();
     const me = await session.line('self()');
     let from = session.type("setTimeout(() => { throw new Error('from a timer') }, 10); 'armed'");
-    await session.waitFor((t) => t.includes('** exception error: Error: from a timer (outside any line)\n'), from);
+    await session.waitFor((t) => t.includes('** exception error: #Error<from a timer> (outside any line)\n'), from);
     from = session.type("receive([['never']], 20)");
     await session.waitFor((t) => t.includes('** exception exit: timeout (outside any line)\n'), from);
     assert.equal(await session.line('self()'), me);
@@ -309,7 +367,7 @@ describe('beamish shell, in this process', () => {
     await closed;
   });
 
-  it('with terminal: true, keys typed while a line awaits wait their turn, Ctrl-C interrupts an awaiting line, Ctrl-D closes', async () => {
+  it("with terminal: true, keys typed while a line awaits wait their turn, Ctrl-C interrupts an awaiting line as erl's interrupt does, Ctrl-D closes", async () => {
     const input = new PassThrough();
     const output = new PassThrough();
     const session = new Session(input, output);
@@ -329,12 +387,58 @@ describe('beamish shell, in this process', () => {
     input.write("await receive(['never'])\r");
     await session.waitFor(() => plain().endsWith("await receive(['never'])\r\n"));
     input.write('\x03');
-    await session.waitFor(() => /\*\* exception error: Error: Script execution was interrupted/.test(plain()));
+    // erl's interrupt (^G i c) kills the evaluator: `** exception exit: killed`.
+    await session.waitFor(() => /\*\* exception exit: killed\r?\n/.test(plain()));
+    assert.doesNotMatch(plain(), /Script execution was interrupted/);
     input.write('self()\r');
     await session.waitFor(() => pids().length === 2);
     assert.notEqual(pids()[1], pids()[0], 'the interrupted shell process was replaced');
 
     input.write('\x04');
+    await closed;
+  });
+
+  it('with terminal: true, Ctrl-C at the prompt abandons the line typed and shows a fresh prompt; a second Ctrl-C leaves', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const session = new Session(input, output);
+    const closed = startShell({ input, output, terminal: true });
+    const plain = (): string => session.text.replace(CURSOR_MOVES, '');
+    let isClosed = false;
+    void closed.then(() => {
+      isClosed = true;
+    });
+    await session.waitFor((t) => t.includes(PROMPT));
+
+    // A line whose shell process died while the REPL still awaits its promise: the prompt is
+    // back, and what is typed at it shows and runs.
+    input.write("setTimeout(() => { throw new Error('t') }, 10); await new Promise((r) => setTimeout(r, 2000))\r");
+    await session.waitFor(() => plain().includes('** exception error: #Error<t>'));
+    await session.waitFor(() => plain().endsWith(PROMPT));
+    let from = plain().length;
+    input.write('abc');
+    await session.waitFor(() => plain().slice(from).includes('abc'), 0, 1000);
+
+    // Ctrl-C drops 'abc' (erl's BREAK then (c)ontinue keeps it; a Node REPL cannot show BREAK).
+    input.write('\x03');
+    await session.waitFor(() => plain().slice(from).endsWith(PROMPT));
+    assert.doesNotMatch(plain(), /Script execution was interrupted/);
+    assert.doesNotMatch(plain(), /\(outside any line\)/);
+    input.write('1+1\r');
+    await session.waitFor(() => /^2$/m.test(plain().slice(from)));
+    assert.doesNotMatch(plain(), /abc1/);
+
+    // Typed text and a line in between: one Ctrl-C never leaves.
+    from = plain().length;
+    input.write('\x03');
+    await session.waitFor(() => plain().slice(from).endsWith(PROMPT));
+    input.write("'still_here'\r");
+    await session.waitFor(() => /^still_here$/m.test(plain().slice(from)));
+    input.write('\x03');
+    await session.waitFor(() => plain().slice(from).endsWith(PROMPT));
+    assert.equal(isClosed, false);
+    // Two in a row leave, as erl's ^C ^C does.
+    input.write('\x03');
     await closed;
   });
 
