@@ -1,9 +1,10 @@
 /**
  * A small WebSocket echo server for the examples and the demo, on
  * 127.0.0.1. Every path but `/private` echoes (the examples use `/echo`);
- * `/private` refuses the upgrade with 401 and a body; a plain HTTP request
- * gets 426 (WebSocket only); `drop()` cuts every TCP connection, to show a
- * reconnect.
+ * `/private` refuses the upgrade with 401 and a body; `drop()` cuts every TCP
+ * connection, to show a reconnect. One plain HTTP route, for `beamish get`:
+ * GET (or HEAD) `/` answers 200 with a line of text; any other plain HTTP
+ * request gets 426 (WebSocket only).
  *
  * The examples import it (`startEchoServer()`, on a free port). It also runs
  * on its own, for trying the `beamish` command against it:
@@ -11,8 +12,9 @@
  *   npx tsx examples/echo-server.ts          # on ws://127.0.0.1:8080/echo
  *   npx tsx examples/echo-server.ts 9000     # another port; 0 for any free one
  *   npx beamish ws://127.0.0.1:8080/echo     # in another terminal
+ *   npx beamish get http://127.0.0.1:8080/   # its HTTP route
  *
- * It prints its URL, and runs until Ctrl-C.
+ * It prints its URLs, and runs until Ctrl-C.
  */
 import http from 'node:http';
 import type net from 'node:net';
@@ -28,9 +30,21 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
+/** What GET / answers, with 200 and content-type text/plain. */
+export const ROOT_TEXT = 'beamish echo server: upgrade to WebSocket on /echo and every message comes back\n';
+
+/** A plain HTTP request (no upgrade): GET or HEAD / answers 200 with {@link ROOT_TEXT}; anything else 426. */
+function plainRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.url === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(ROOT_TEXT);
+    return;
+  }
+  res.writeHead(426).end('WebSocket only\n');
+}
+
 /** Starts the server on 127.0.0.1 and `port` (0: a free port, the default). */
 export async function startEchoServer(port = 0): Promise<EchoServer> {
-  const server = http.createServer((_req, res) => res.writeHead(426).end('WebSocket only\n'));
+  const server = http.createServer(plainRequest);
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has('mychat') ? 'mychat' : false) });
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
@@ -91,6 +105,7 @@ async function main(args: string[]): Promise<void> {
     process.exit(1);
   }
   console.log(`echo server on ws://127.0.0.1:${server.port}/echo (Ctrl-C to stop)`);
+  console.log(`plain HTTP: GET http://127.0.0.1:${server.port}/ answers 200`);
   const stop = (): void => {
     void server.close().then(() => process.exit(0));
   };

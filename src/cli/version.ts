@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
  * The `version` field of beamish's package.json.
  *
  * @example
- * packageVersion(); // '0.1.0'
+ * packageVersion(); // '0.2.0'
  */
 export function packageVersion(): string {
   const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
