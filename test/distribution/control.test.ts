@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe } from 'node:test';
 import {
   acceptHandshake,
   connectNode,
@@ -37,6 +37,7 @@ import {
   unlink,
 } from '../../src/runtime/index.js';
 import { erlAvailable, type PrivateEpmd, startEpmd } from '../helpers/erlang-node.js';
+import { skippable } from '../helpers/skippable.js';
 
 /**
  * Our node against a peer driven by hand: our own handshake and framing
@@ -123,7 +124,8 @@ class Peer {
   }
 }
 
-describe('control messages between our node and a peer driven by hand', { skip }, () => {
+describe('control messages between our node and a peer driven by hand', () => {
+  const { it, before, after } = skippable(skip);
   let epmd: PrivateEpmd | undefined;
   let creation = 0;
   let peer: Peer;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { EpmdError, ensureEpmd, listNodes, lookupNode, registerNode } from '../../src/distribution/epmd.js';
 import { randomNodeName } from '../../src/distribution/node-name.js';
 import { BadArgError } from '../../src/runtime/errors.js';
@@ -12,6 +12,7 @@ import {
   startEpmd,
   startErlNode,
 } from '../helpers/erlang-node.js';
+import { skippable } from '../helpers/skippable.js';
 
 /**
  * The epmd client against a real epmd (a private one per file, on a free
@@ -34,7 +35,8 @@ async function eventually(check: () => Promise<boolean>, ms: number): Promise<bo
   }
 }
 
-describe('epmd client, real epmd', { skip }, () => {
+describe('epmd client, real epmd', () => {
+  const { it, before, after } = skippable(skip);
   let epmd: PrivateEpmd;
   before(async () => {
     epmd = await startEpmd();

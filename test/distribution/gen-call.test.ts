@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { monitorNode, remoteName, startNode, stopNode } from '../../src/distribution/index.js';
 import { CallError, type From, GenServer, reply } from '../../src/otp/index.js';
 import { _, anyPid, ErlangList, flush, type Pid, receive, register, run, self, send } from '../../src/runtime/index.js';
@@ -11,6 +11,7 @@ import {
   startEpmd,
   startErlNode,
 } from '../helpers/erlang-node.js';
+import { skippable } from '../helpers/skippable.js';
 
 /**
  * GenServer calls across nodes as OTP 25's gen.erl makes them: the tag
@@ -81,7 +82,8 @@ async function assertCallFails(
   });
 }
 
-describe('GenServer calls across nodes, as gen.erl makes them', { skip }, () => {
+describe('GenServer calls across nodes, as gen.erl makes them', () => {
+  const { it, before, after } = skippable(skip);
   let epmd: PrivateEpmd | undefined;
   let erl: ErlNode | undefined;
   const logs: string[] = [];

@@ -28,6 +28,7 @@ import {
 import { parseNodeName, randomNodeName } from '../../src/distribution/node-name.js';
 import { BadArgError } from '../../src/runtime/errors.js';
 import { type ErlNode, erlAvailable, type PrivateEpmd, startEpmd, startErlNode } from '../helpers/erlang-node.js';
+import { skippable } from '../helpers/skippable.js';
 
 /**
  * The version 6 handshake and the framed connection: first between our two
@@ -482,7 +483,8 @@ describe('node names and cookies, what a handshake is given', () => {
   });
 });
 
-describe('handshake with a real erl node', { skip: erlAvailable() }, () => {
+describe('handshake with a real erl node', () => {
+  const { it, before, after } = skippable(erlAvailable());
   let epmd: PrivateEpmd;
   const nodes: ErlNode[] = [];
   const registrations: EpmdRegistration[] = [];

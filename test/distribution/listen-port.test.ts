@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { listNodes, lookupNode, nodes, startNode, stopNode } from '../../src/distribution/index.js';
 import { BadArgError, node } from '../../src/runtime/index.js';
 import {
@@ -11,6 +11,7 @@ import {
   startEpmd,
   startErlNode,
 } from '../helpers/erlang-node.js';
+import { skippable } from '../helpers/skippable.js';
 
 /**
  * startNode's `listenPort`, Erlang's `inet_dist_listen_min` /
@@ -60,7 +61,8 @@ async function takenThenFree(): Promise<{ taken: number; free: number; blocker: 
   throw new Error('found no two consecutive free ports in 50 attempts');
 }
 
-describe('startNode listenPort, as inet_dist_listen_min/max', { skip }, () => {
+describe('startNode listenPort, as inet_dist_listen_min/max', () => {
+  const { it, before, after } = skippable(skip);
   let epmd: PrivateEpmd | undefined;
   let erl: ErlNode | undefined;
   const logs: string[] = [];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe } from 'node:test';
 import {
   AliasTag,
   disconnectNode,
@@ -32,6 +32,7 @@ import {
   spawn,
 } from '../../src/runtime/index.js';
 import { type ErlNode, erlAvailable, type PrivateEpmd, startEpmd, startErlNode } from '../helpers/erlang-node.js';
+import { skippable } from '../helpers/skippable.js';
 
 /**
  * A beamish node talking with a real `erl` node (OTP 25 here) through
@@ -53,7 +54,8 @@ const toUs = (name: string, term: string): string => `{${name}, '${TS}'} ! ${ter
 const stored = (key: string): string =>
   `begin store ! {get, ${key}, self()}, receive {stored, V} -> V after 5000 -> exit(no_value) end end`;
 
-describe('a beamish node in an Erlang cluster', { skip }, () => {
+describe('a beamish node in an Erlang cluster', () => {
+  const { it, before, after } = skippable(skip);
   let epmd: PrivateEpmd | undefined;
   let erl: ErlNode;
   const logs: string[] = [];

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as gun from '../../src/gun/index.js';
 import { _, flush, monitor, receive, run } from '../../src/runtime/index.js';
 import { type FayeServer, pythonEchoMissing, startFayeEcho, startPythonEcho } from '../helpers/servers.js';
+import { skippable } from '../helpers/skippable.js';
 
 /**
  * The core cases against WebSocket servers nobody here wrote: faye-websocket
@@ -68,7 +69,8 @@ describe('Gun against faye-websocket', () => {
 });
 
 const pythonMissing = pythonEchoMissing();
-describe('Gun against python3-websockets', { skip: pythonMissing }, () => {
+describe('Gun against python3-websockets', () => {
+  const { it, before, after } = skippable(pythonMissing);
   let server: Awaited<ReturnType<typeof startPythonEcho>> | undefined;
   before(async () => {
     server = await startPythonEcho();
