@@ -58,8 +58,9 @@ const BANNER = 'beamish shell (help() for help, .exit or Ctrl-D to leave)\n';
  * spawned as the caller.
  *
  * ```ts
- * // what `beamish shell` does (src/cli.ts)
- * const { startShell } = await import('./shell/index.js');
+ * // what `beamish shell` does
+ * import { startShell } from 'beamish/shell';
+ *
  * await startShell({ input: process.stdin, output: process.stdout });
  * ```
  */
