@@ -6,7 +6,7 @@ import * as gun from '../gun/index.js';
 import { _, monitor, type Ref, receive } from '../runtime/index.js';
 import type { Connect } from './args.js';
 import { cannotConnect, fail, printer } from './output.js';
-import { traceConnection } from './trace.js';
+import { traceConnection, untraced } from './trace.js';
 import { endpoint } from './url.js';
 
 /**
@@ -23,6 +23,7 @@ export async function get({ url, headers, js, trace }: Connect, ca: Buffer | und
   const print = printer(js);
   let conn: gun.ConnPid;
   let ref: Ref;
+  let drained = untraced;
   try {
     conn = gun.open(host, port, {
       dialect: 'gun2',
@@ -30,15 +31,16 @@ export async function get({ url, headers, js, trace }: Connect, ca: Buffer | und
       retry: 0,
       tlsOpts: ca === undefined ? {} : { ca },
     });
-    if (trace) traceConnection(conn);
+    if (trace) drained = traceConnection(conn);
     ref = gun.get(conn, `${url.pathname}${url.search}`, headers);
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err), 2);
   }
   const mref = monitor('process', conn);
   let up = false;
-  const done = (): never => {
+  const done = async (): Promise<never> => {
     gun.close(conn);
+    await drained();
     process.exit(0);
   };
   for (;;) {
@@ -66,15 +68,15 @@ export async function get({ url, headers, js, trace }: Connect, ca: Buffer | und
         break;
       case 'gun_response':
         print(msg);
-        if (msg[3] === 'fin') done();
+        if (msg[3] === 'fin') await done();
         break;
       case 'gun_data':
         print(msg);
-        if (msg[3] === 'fin') done();
+        if (msg[3] === 'fin') await done();
         break;
       case 'gun_trailers':
         print(msg);
-        done();
+        await done();
         break;
       case 'gun_error':
         print(msg);

@@ -9,7 +9,7 @@ import * as gun from '../gun/index.js';
 import { _, monitor, receive, self, send } from '../runtime/index.js';
 import type { Connect } from './args.js';
 import { cannotConnect, fail, printer } from './output.js';
-import { traceConnection } from './trace.js';
+import { traceConnection, untraced } from './trace.js';
 import { endpoint } from './url.js';
 
 /**
@@ -26,9 +26,10 @@ export async function ws({ url, headers, protocols, js, trace }: Connect, ca: Bu
   const print = printer(js);
 
   let conn: gun.ConnPid;
+  let drained = untraced;
   try {
     conn = gun.open(host, port, { transport: tls ? 'tls' : 'tcp', retry: 0, tlsOpts: ca === undefined ? {} : { ca } });
-    if (trace) traceConnection(conn);
+    if (trace) drained = traceConnection(conn);
     gun.wsUpgrade(conn, `${url.pathname}${url.search}`, headers, { protocols, keepalive: 30_000 });
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err), 2);
@@ -66,7 +67,10 @@ export async function ws({ url, headers, protocols, js, trace }: Connect, ca: Bu
       case 'DOWN': {
         const reason = msg[4];
         if (!upgraded) cannotConnect(url, reason);
-        if (reason === 'shutdown' || reason === 'normal') process.exit(0);
+        if (reason === 'shutdown' || reason === 'normal') {
+          await drained();
+          process.exit(0);
+        }
         fail(`connection ended: ${gun.formatGunMessage(reason)}`);
         break;
       }
