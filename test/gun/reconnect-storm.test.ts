@@ -165,6 +165,28 @@ describe('reconnect storm: upgrades sent while the server has not accepted the c
       }
     }));
 
+  it('docs/gun.md, bounding an upgrade: await with a timeout, then cancel: the connection goes down (normal) at once and a fresh one comes up', () =>
+    run(async () => {
+      const { child, port } = await startChild(NEVER_ACCEPTS);
+      const pid = gun.open('127.0.0.1', port, { dialect: 'gun2', retry: 5, retryTimeout: 50 });
+      try {
+        assert.deepEqual(await gun.awaitUp(pid, T), ['ok', 'http']);
+        const ref = gun.wsUpgrade(pid, '/echo');
+        assert.deepEqual(await gun.await(pid, ref, 300), ['error', 'timeout']);
+        // The premise: while the upgrade waits, nothing else may use the connection.
+        const blocked = gun.get(pid, '/');
+        assert.equal((await gun.await(pid, blocked, T))[0], 'error');
+        gun.cancel(pid, ref);
+        // Cancelled, it is no killed stream; the connection starts again.
+        assert.deepEqual(await receive([['gun_down', pid, _, _, _]], T), ['gun_down', pid, 'http', 'normal', []]);
+        assert.deepEqual(await gun.awaitUp(pid, T), ['ok', 'http']);
+        assert.equal((await gun.info(pid)).socket?.bytesWritten, 0, 'a fresh connection: nothing written on it yet');
+      } finally {
+        if (isAlive(pid)) gun.close(pid);
+        await kill(child);
+      }
+    }));
+
   it('many connections at a server slow to accept: each upgrade is answered or cut by the kill, never lost', () =>
     run(async () => {
       const N = 12;

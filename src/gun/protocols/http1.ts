@@ -1008,9 +1008,11 @@ export class Http1 implements Protocol {
    * is still read, so the pipeline stays in step. An unknown ref (or one
    * whose response is complete): error_stream_not_found, as Gun. Beyond
    * Gun: cancelling the stream that paused reading resumes it (Gun would
-   * stay paused until an update_flow that no one will send); and a body the
+   * stay paused until an update_flow that no one will send); a body the
    * stream is still sending may still be sent (Gun refuses it and is then
-   * stuck with a half-written request).
+   * stuck with a half-written request); and cancelling an upgrade that has
+   * no answer yet closes the connection (normal), which nothing else could
+   * use until the server answered.
    */
   cancel(ref: Ref, caller: Pid, out: Command[]): void {
     const hs = this.streams.get(ref.serial);
@@ -1019,6 +1021,17 @@ export class Http1 implements Protocol {
       return;
     }
     hs.alive = false;
+    if (hs === this.upgrading && hs === this.responses.peek()) {
+      // An upgrade with no answer yet: nothing may follow it on this
+      // connection (refused()), and its 101, should it come, would close it
+      // (on101). Beyond Gun: close now, so that an owner who gave up on a
+      // stuck upgrade (say, one whose connection sits in a busy server's
+      // listen queue) gets gun_down at once, then a fresh connection.
+      this.upgrading = undefined;
+      out.push(CLOSE_NORMAL);
+      this.stop();
+      return;
+    }
     if (this.paused && hs === this.responses.peek()) this.resume(out);
   }
 

@@ -1094,15 +1094,33 @@ describe('Http1 WebSocket upgrade', () => {
     }
   });
 
-  it('a cancelled upgrade answered with a good 101 closes the connection instead of switching', () => {
+  it('cancelling an upgrade that has no answer closes the connection at once (normal); nothing more is read', () => {
     const h = http();
     const up: Command[] = [];
     const s = mkStream(true);
     h.wsUpgrade(s, '/', [], WS_DEFAULTS, up);
-    h.cancel(s.ref, self(), up);
     const out: Command[] = [];
-    h.handle(switching(keyOf(up)), out);
+    h.cancel(s.ref, self(), out);
     assert.deepEqual(out, [{ type: 'close', reason: 'normal' }]);
+    const late: Command[] = [];
+    h.handle(switching(keyOf(up)), late);
+    assert.deepEqual(late, []);
+    assert.deepEqual(h.down([]), [], 'a cancelled stream is not killed');
+  });
+
+  it('a cancelled upgrade behind another response: that response is read, then the 101 closes the connection instead of switching', () => {
+    const h = http();
+    const up: Command[] = [];
+    const first = get(h, '/', up);
+    const s = mkStream(true);
+    h.wsUpgrade(s, '/', [], WS_DEFAULTS, up);
+    const out: Command[] = [];
+    h.cancel(s.ref, self(), out);
+    assert.deepEqual(out, []);
+    h.handle(Buffer.concat([b('HTTP/1.1 204 No Content\r\n\r\n'), switching(keyOf(up))]), out);
+    assert.deepEqual(events(out, first), [['response', 'fin', 204, []]]);
+    assert.deepEqual(events(out, s), []);
+    assert.deepEqual(closes(out), ['normal']);
   });
 
   it('a non-101 answer to an upgrade is an ordinary response with its body, on that stream', () => {
