@@ -1,31 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type RequestListener } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { beamish, type Result } from '../helpers/cli.js';
 import { freePort, startServer, type TestServer } from '../helpers/servers.js';
 
-const bin = fileURLToPath(new URL('../../bin/beamish.js', import.meta.url));
 const fixtures = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `beamish args...` with `input` on stdin. */
-function beamish(args: string[], input = ''): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? null), stdout, stderr });
-    });
-    child.stdin?.end(input);
-  });
-}
 
 let server: TestServer;
 before(async () => {

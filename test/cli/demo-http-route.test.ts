@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ROOT_TEXT, startEchoServer } from '../../examples/echo-server.js';
+import { beamish } from '../helpers/cli.js';
 
 /**
  * The echo server of the demo and the README (examples/echo-server.ts) has
@@ -14,23 +15,6 @@ import { ROOT_TEXT, startEchoServer } from '../../examples/echo-server.js';
  * else still gets 426.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = fileURLToPath(new URL('../../bin/beamish.js', import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `beamish args...` with `input` on stdin, as a user runs it. */
-function beamish(args: string[], input = ''): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? null), stdout, stderr });
-    });
-    child.stdin?.end(input);
-  });
-}
 
 /** ROOT_TEXT as formatGunMessage prints a binary: `<<"...\n">>` with the newline escaped. */
 const body = `<<"${ROOT_TEXT.replace('\n', '\\n')}">>`;
