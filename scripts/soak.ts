@@ -315,6 +315,8 @@ interface Unanswered {
   /** The client socket's state when the owner gave up: did the bytes leave? */
   readonly client: string;
   readonly written: boolean;
+  /** Bytes the client had read on that connection (an upgrade's: anything read is its answer). */
+  readonly read: number;
   readonly label: string;
   readonly ss: string;
 }
@@ -490,7 +492,9 @@ class Chaos {
  * Where an unanswered exchange's bytes had stopped when the owner gave up (or
  * the kill came), and whose side that is. Ours ('client'): the request was
  * not out of the client's socket, or the 101 had been written by the server
- * more than a second before and the client had not delivered it. The
+ * more than a second before and the client had read it and not delivered
+ * it (not yet read at all: the soak's event loop was late, not beamish).
+ * The
  * server's: it had not yet taken the connection off its listen queue, or not
  * read the request, or (a 101 written less than a second before) its answer
  * was still on its way. 'unknown' when the soak cannot tell: an HTTP request
@@ -507,9 +511,20 @@ function where(u: Unanswered): { readonly text: string; readonly side: 'client' 
   };
   const switched = time(g.switched);
   if (u.what === 'upgrade' && switched !== undefined) {
-    return u.at - switched >= 1000
-      ? { text: 'the server had written the 101 over a second before; the client had not delivered it', side: 'client' }
-      : { text: 'the server had just written the 101 (under a second before)', side: 'server' };
+    if (u.at - switched < 1000)
+      return { text: 'the server had just written the 101 (under a second before)', side: 'server' };
+    // Nothing read on the connection: the 101 still sat in the kernel's buffer,
+    // the soak's own event loop late to read it (its give-up timer ran first).
+    // Read and not delivered would be ours.
+    return u.read === 0
+      ? {
+          text: 'the server had written the 101 over a second before; the client process had not read it yet',
+          side: 'server',
+        }
+      : {
+          text: 'the server had written the 101 over a second before; the client had read it and not delivered it',
+          side: 'client',
+        };
   }
   if (u.what === 'upgrade' && time(g.upgradeRead) !== undefined) {
     return { text: 'the server had read the request and not answered', side: 'server' };
@@ -814,6 +829,7 @@ async function wsOwner(id: number, chaos: Chaos, port: number): Promise<void> {
               at: Date.now(),
               client: '',
               written: true,
+              read: 0,
               label: `ws ${id}`,
               ss: '',
             });
@@ -858,6 +874,7 @@ async function wsOwner(id: number, chaos: Chaos, port: number): Promise<void> {
               at: Date.now(),
               client: clientSide(socket),
               written: clientWrote(socket),
+              read: socket?.bytesRead ?? 0,
               label: `ws ${id} upgrade`,
               ss: ssView(localPort, port),
             });
@@ -1062,6 +1079,7 @@ async function httpOwner(id: number, chaos: Chaos, port: number): Promise<void> 
             at: Date.now(),
             client: clientSide(socket),
             written: clientWrote(socket),
+            read: socket?.bytesRead ?? 0,
             label: `http ${id} request ${p.seq}`,
             ss: ssView(localPort, port),
           });
