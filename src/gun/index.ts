@@ -42,6 +42,7 @@ export {
   type GunUp,
   type GunUpgrade,
   type GunWs,
+  type StateName,
 } from './dialects/index.js';
 export type { IncomingFrame, OutgoingFrame, Payload, WireFrame } from './frames.js';
 export type { Headers, HeadersInput } from './headers.js';
