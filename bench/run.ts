@@ -1,7 +1,9 @@
 /**
  * Runs every benchmark and prints a Markdown table: our figure, the
  * baseline measured in the same run, their ratio, and the target.
- * `npm run bench` (or `npm run bench -- runtime` / `-- otp` / `-- distribution` / `-- gun` / `-- http` for one group).
+ * `npm run bench` (or `npm run bench -- runtime` / `-- otp` / `-- distribution` / `-- gun` / `-- http` / `-- scale` for one group).
+ * The scale group takes options after its name (`-- scale --n 2000 --runs 3`,
+ * see bench/scale.bench.ts) and prints its ranges under the table.
  * The runtime group also runs the same workloads in Erlang
  * (bench/beam/runtime.escript) when `escript` is on the PATH, and adds a row
  * against Erlang's figure for each of ours; it says so when Erlang is missing.
@@ -16,6 +18,8 @@ import { type Figure, pingPong, producerConsumer, selectiveReceive, spawnWaiting
 
 const only = process.argv[2];
 const figures: Figure[] = [];
+/** Markdown a group prints under the table (the scale group's ranges and details). */
+const notes: string[] = [];
 
 async function group(name: string, fn: () => Promise<void>): Promise<void> {
   if (only !== undefined && only !== name) return;
@@ -162,6 +166,14 @@ await group('http', async () => {
   figures.push(...(await httpBenchmarks()));
 });
 
+await group('scale', async () => {
+  // Loaded only for its group; its clients and server run in processes of their own.
+  const { scaleBenchmarks, scaleOptions } = await import('./scale.bench.js');
+  const report = await scaleBenchmarks(scaleOptions(process.argv.slice(3)));
+  figures.push(...report.figures);
+  notes.push(...report.notes);
+});
+
 console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
 if (only === undefined || only === 'runtime') {
   const child = execFileSync(process.execPath, [
@@ -188,3 +200,4 @@ for (const f of figures) {
     `| ${f.name} | ${f.unit} | ${fmt(f.ours)} | ${fmt(f.baseline)} | ${ratio(f.ours / f.baseline)}x | ${f.baselineName} | ${f.target} | ${f.meets(f.ours, f.baseline) ? 'yes' : 'no'} |`,
   );
 }
+if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
