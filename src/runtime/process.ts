@@ -6,6 +6,7 @@ import { Pid, PROC, type Ref } from './ids.js';
 import { reportCrash } from './logger.js';
 import type { Cancellable } from './long-timeout.js';
 import { firstMatch, Mailbox } from './mailbox.js';
+import type { RefTable } from './ref-table.js';
 import { names } from './registry-table.js';
 import { cancelTimersOf } from './timer-table.js';
 import { emitTrace, TRACE_PROCS, TRACE_RECEIVE } from './trace-events.js';
@@ -23,14 +24,15 @@ export const TIMED_OUT = -2;
 export const live = new Set<Proc>();
 
 /**
- * The parts of a process most processes never use (links, monitors, a name,
- * timers), kept apart and made on first use: a process that only sends and
- * receives stays small, which matters when there are 100,000 of them.
+ * The parts of a process most processes never use (trap_exit, links,
+ * monitors on it, a name, timers), kept apart and made on first use: a
+ * process that only sends and receives stays small, which matters when
+ * there are 100,000 of them.
  */
 class Extras {
+  trapExit = false;
   links: Set<Proc> | undefined = undefined;
-  monitors: Map<Ref, Proc> | undefined = undefined;
-  watchers: Map<Ref, Proc> | undefined = undefined;
+  watchers: RefTable<Proc> | undefined = undefined;
   watchedAs: Map<Ref, readonly [name: string, node: string]> | undefined = undefined;
   timers: Set<Ref> | undefined = undefined;
   name: string | undefined = undefined;
@@ -44,8 +46,15 @@ export class Proc {
   /** Made on the first message that has to wait: many processes never queue one. */
   mailbox: Mailbox | undefined = undefined;
   alive = true;
-  trapExit = false;
   exitReason: unknown = undefined;
+  /**
+   * Monitors this process holds: ref → the process it watches. In the
+   * record rather than in `Extras`, where `trapExit` went in its place: a
+   * process that monitors (a Gun connection watches its owner; a `call`
+   * watches its server) then needs no `Extras` (96 bytes) for it, and the
+   * record stays the same size.
+   */
+  monitors: RefTable<Proc> | undefined = undefined;
   // The receive waiting for a message, in fields of the record rather than
   // an object per receive: a process waits in at most one receive, and
   // ping-pong allocated a waiter and a closure for every message. Four
@@ -124,19 +133,19 @@ export class Proc {
     this.more.links = value;
   }
 
-  /** Monitors this process holds: ref → the process it watches. */
-  get monitors(): Map<Ref, Proc> | undefined {
-    return this.extras?.monitors;
+  /** Whether exit signals come as `['EXIT', from, reason]` messages (`processFlag('trap_exit', true)`). */
+  get trapExit(): boolean {
+    return this.extras?.trapExit ?? false;
   }
-  set monitors(value: Map<Ref, Proc> | undefined) {
-    this.more.monitors = value;
+  set trapExit(value: boolean) {
+    if (value || this.extras !== undefined) this.more.trapExit = value;
   }
 
   /** Monitors on this process: ref → the process that watches. */
-  get watchers(): Map<Ref, Proc> | undefined {
+  get watchers(): RefTable<Proc> | undefined {
     return this.extras?.watchers;
   }
-  set watchers(value: Map<Ref, Proc> | undefined) {
+  set watchers(value: RefTable<Proc> | undefined) {
     this.more.watchers = value;
   }
 
@@ -242,16 +251,17 @@ export class Proc {
     }
     this.mailbox = undefined;
     const more = this.extras;
-    if (more === undefined) return;
-    if (more.name !== undefined) {
-      names.delete(more.name);
-      // Erlang traces the name's release after the exit, as dbg shows.
-      if ((this.traceFlags & TRACE_PROCS) !== 0) emitTrace(this, ['trace', this.pid, 'unregister', more.name]);
+    if (more !== undefined) {
+      if (more.name !== undefined) {
+        names.delete(more.name);
+        // Erlang traces the name's release after the exit, as dbg shows.
+        if ((this.traceFlags & TRACE_PROCS) !== 0) emitTrace(this, ['trace', this.pid, 'unregister', more.name]);
+      }
+      if (more.timers !== undefined) cancelTimersOf(this);
+      more.controller?.abort(ProcessExit.unwinding(reason));
+      // Kept until the abort listeners have run, for their crash reports.
+      more.name = undefined;
     }
-    if (more.timers !== undefined) cancelTimersOf(this);
-    more.controller?.abort(ProcessExit.unwinding(reason));
-    // Kept until the abort listeners have run, for their crash reports.
-    more.name = undefined;
     if (this.monitors !== undefined) {
       for (const [ref, target] of this.monitors) {
         target.watchers?.delete(ref);
@@ -261,6 +271,7 @@ export class Proc {
       }
       this.monitors = undefined;
     }
+    if (more === undefined) return;
     if (this.watchers !== undefined) {
       const watchers = this.watchers;
       const watchedAs = more.watchedAs;
