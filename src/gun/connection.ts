@@ -1,4 +1,5 @@
 import type * as net from 'node:net';
+import type * as tls from 'node:tls';
 import {
   _,
   cancelTimer,
@@ -18,12 +19,18 @@ import {
 import type { Dialect, StateName } from './dialects/index.js';
 import type { WireFrame } from './frames.js';
 import type { Headers } from './headers.js';
-import { type ResolvedOptions, type ResolvedWsOptions, resolveWsOptions, type WsOptions } from './options.js';
+import {
+  type ResolvedHttpOptions,
+  type ResolvedOptions,
+  type ResolvedWsOptions,
+  resolveWsOptions,
+  type WsOptions,
+} from './options.js';
 import { Http1 } from './protocols/http1.js';
 import type { Command, IsFin, Protocol, RequestOptions, Stream } from './protocols/protocol.js';
 import { Ws } from './protocols/ws.js';
 import * as reasons from './reasons.js';
-import { openSocket, type SocketEvent } from './transport.js';
+import { openSocket, type SocketEvent, type SocketSink } from './transport.js';
 
 /**
  * The Gun connection process (the "Gun worker"), as Gun's `gun.erl`: a state
@@ -183,11 +190,17 @@ type State =
   | { readonly name: 'connected'; readonly socket: net.Socket; readonly protocol: Protocol }
   | { readonly name: 'closing'; readonly socket: net.Socket; readonly protocol: Protocol };
 
-/** Gun's status: is the owner still there, and is the connection to go on? */
+/**
+ * Gun's status: is the owner still there, and is the connection to go on?
+ * While `up`, the owner monitor is `Connection.ownerMonitor`.
+ */
 type Status =
-  | { readonly name: 'up'; readonly monitor: Ref }
+  | { readonly name: 'up' }
   | { readonly name: 'shutdown' }
   | { readonly name: 'down'; readonly reason: unknown };
+// The two that hold nothing of their own, shared by every connection.
+const UP: Status = { name: 'up' };
+const SHUTDOWN: Status = { name: 'shutdown' };
 
 export interface ConnectionConfig extends Omit<ResolvedOptions, 'dialect'> {
   readonly owner: Pid;
@@ -272,7 +285,123 @@ const CONNECTING_CONTROLS = [
 ] as const;
 const SOCKET_EVENTS = ['$gun_sock', _, _] as const;
 const TIMERS = ['$gun_timer', _, _] as const;
+/**
+ * The owner's DOWN, whatever its ref: `handle` takes only the current
+ * owner monitor's and drops any other (a monitor's DOWN can only be the
+ * owner's: the connection monitors nothing else; an old owner's is flushed
+ * by setOwner's demonitor). With the ref out of the patterns, every
+ * connection shares the same pattern lists, one per state, below, instead
+ * of building its own.
+ */
+const DOWN = ['DOWN', _, 'process', _, _] as const;
 const NONE = Symbol('none');
+
+/** The patterns of each state's receive (see `patterns`), shared by every connection. */
+const BASE = [CONTROLS, SOCKET_EVENTS, TIMERS, DOWN] as const;
+const PATTERNS = {
+  not_connected: BASE,
+  connecting: [...CONNECTING_CONTROLS, SOCKET_EVENTS, TIMERS, DOWN],
+  connected: [...BASE, CALLS],
+  upgrading: [...BASE, ...CALLS_BUT_WS_SEND],
+  // Gun: with retry 0 new streams are refused at once ('closing');
+  // otherwise they wait for the reconnect. Open streams go on.
+  closingRefusing: [...BASE, CALLS],
+  closing: [...BASE, ...STREAM_CALLS],
+} as const;
+
+/**
+ * What a connection keeps of its options: the resolved options `open`
+ * made, less the owner and the dialect, in one object of one shape. Often
+ * many connections are opened with the same options (a pool, a fan-out to
+ * one server): consecutive ones share one Settings (see `settingsOf`), so
+ * that each costs a pointer rather than the options objects `open` made
+ * for it (about 0.5 KB each).
+ */
+class Settings {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly transport: 'tcp' | 'tls',
+    readonly tlsOpts: tls.ConnectionOptions,
+    readonly connectTimeout: number,
+    readonly retry: number,
+    readonly retryTimeout: number,
+    readonly wsOpts: ResolvedWsOptions,
+    readonly httpOpts: ResolvedHttpOptions,
+  ) {}
+}
+
+/** The last Settings made, held weakly: it goes with the last connection that uses it. */
+let lastSettings: WeakRef<Settings> | undefined;
+
+/** `cfg`'s Settings: the last one made when it says the same, else a new one. */
+function settingsOf(cfg: Omit<ResolvedOptions, 'dialect'>): Settings {
+  const last = lastSettings?.deref();
+  if (
+    last !== undefined &&
+    last.host === cfg.host &&
+    last.port === cfg.port &&
+    last.transport === cfg.transport &&
+    sameTlsOpts(last.tlsOpts, cfg.tlsOpts) &&
+    last.connectTimeout === cfg.connectTimeout &&
+    last.retry === cfg.retry &&
+    last.retryTimeout === cfg.retryTimeout &&
+    sameWsOpts(last.wsOpts, cfg.wsOpts) &&
+    sameHttpOpts(last.httpOpts, cfg.httpOpts)
+  ) {
+    return last;
+  }
+  const made = new Settings(
+    cfg.host,
+    cfg.port,
+    cfg.transport,
+    // No TLS options (the rule for plain TCP): one shared empty object.
+    isEmpty(cfg.tlsOpts) ? NO_TLS_OPTS : cfg.tlsOpts,
+    cfg.connectTimeout,
+    cfg.retry,
+    cfg.retryTimeout,
+    last !== undefined && sameWsOpts(last.wsOpts, cfg.wsOpts) ? last.wsOpts : cfg.wsOpts,
+    last !== undefined && sameHttpOpts(last.httpOpts, cfg.httpOpts) ? last.httpOpts : cfg.httpOpts,
+  );
+  lastSettings = new WeakRef(made);
+  return made;
+}
+
+const NO_TLS_OPTS: tls.ConnectionOptions = Object.freeze({});
+
+function isEmpty(o: object): boolean {
+  for (const _key in o) return false;
+  return Object.getOwnPropertySymbols(o).length === 0;
+}
+
+/** The same TLS options: the same object (they are the caller's, passed on as given), or none at all. */
+function sameTlsOpts(a: tls.ConnectionOptions, b: tls.ConnectionOptions): boolean {
+  return a === b || (a === NO_TLS_OPTS && isEmpty(b));
+}
+
+function sameWsOpts(a: ResolvedWsOptions, b: ResolvedWsOptions): boolean {
+  return (
+    a === b ||
+    (a.keepalive === b.keepalive &&
+      a.silencePings === b.silencePings &&
+      a.closingTimeout === b.closingTimeout &&
+      a.compress === b.compress &&
+      a.flow === b.flow &&
+      a.protocols.length === b.protocols.length &&
+      a.protocols.every((p, i) => p === b.protocols[i]))
+  );
+}
+
+function sameHttpOpts(a: ResolvedHttpOptions, b: ResolvedHttpOptions): boolean {
+  return (
+    a === b ||
+    (a.keepalive === b.keepalive &&
+      a.closingTimeout === b.closingTimeout &&
+      a.version === b.version &&
+      a.maxHeaderBlockSize === b.maxHeaderBlockSize &&
+      a.maxTrailerBlockSize === b.maxTrailerBlockSize)
+  );
+}
 
 /** What the API needs to know of a connection to check a call: its dialect and its owner. */
 export interface ConnectionHandle {
@@ -295,21 +424,22 @@ export function connectionOf(pid: unknown): ConnectionHandle | undefined {
 
 /** Starts a connection process; returns its pid at once. */
 export function startConnection(cfg: ConnectionConfig): Pid<ConnectionMessage> {
-  const conn = new Connection(cfg);
+  const conn = new Connection(settingsOf(cfg), cfg.owner, cfg.dialect);
   const pid = spawn<ConnectionMessage>(() => conn.run());
   // Known at once, so that calls made before the process runs are checked.
   connections.set(pid, conn);
   return pid;
 }
 
-export class Connection implements ConnectionHandle {
+export class Connection implements ConnectionHandle, SocketSink {
   /** This process; set when it starts running. */
   private me!: Pid;
   readonly dialect: Dialect;
   private owner: Pid;
   private state: State = { name: 'not_connected' };
-  /** Set when it starts running: the owner monitor is the process's own. */
-  private status!: Status;
+  private status: Status = UP;
+  /** The monitor on the owner while the status is up; made when the process starts running (it is the process's own). */
+  private ownerMonitor: Ref | undefined;
   /** Generation of the current socket; events and timers of older ones are stale. */
   private gen = 0;
   /** Retries left; reset on every (re)connection, as in Gun. */
@@ -320,36 +450,30 @@ export class Connection implements ConnectionHandle {
   /** The WebSocket stream while the socket speaks WebSocket (for calls without a ref). */
   private wsStream: Stream | undefined;
   private wsOpts: ResolvedWsOptions | undefined;
-  private patternsCache: readonly unknown[] | undefined;
-  private patternsKind = '';
-  private patternsOwner: Ref | undefined;
   /** The upgrade waiting for its answer, if any: ws_send calls wait for it. */
   private upgrading: Ref | undefined;
   /** The socket corked for this turn's writes, and the writes since. */
   private corked: net.Socket | undefined;
   private corkedWrites = 0;
-  private readonly postLater: (commands: Command[]) => void;
 
-  constructor(private readonly cfg: ConnectionConfig) {
-    this.dialect = cfg.dialect;
-    this.owner = cfg.owner;
+  constructor(
+    private readonly cfg: Settings,
+    owner: Pid,
+    dialect: Dialect,
+  ) {
+    this.dialect = dialect;
+    this.owner = owner;
     this.retries = cfg.retry;
-    this.postLater = (commands) => this.post(this.gen, { type: 'commands', commands });
   }
 
   async run(): Promise<void> {
     this.me = self();
-    this.status = { name: 'up', monitor: monitor('process', this.owner) };
+    this.ownerMonitor = monitor('process', this.owner);
     try {
       this.connect();
-      for (;;) {
-        this.handle((await receive(this.patterns())) as readonly unknown[]);
-        // Then everything else already queued, in the same turn: one await
-        // per batch rather than per message.
-        for (let next = receiveNow(this.patterns(), NONE); next !== NONE; next = receiveNow(this.patterns(), NONE)) {
-          this.handle(next as readonly unknown[]);
-        }
-      }
+      // The loop that waits is kept small: an idle connection waits in it,
+      // and its suspended frame (every local and temporary) is kept as long.
+      for (;;) this.handleAll((await receive(this.patterns())) as readonly unknown[]);
     } finally {
       // Whatever ends this process (an exit of its own, a kill while it
       // waits in receive), its socket goes with it. A finally costs nothing,
@@ -360,43 +484,34 @@ export class Connection implements ConnectionHandle {
     }
   }
 
+  /**
+   * Handles `first`, then everything else already queued, in the same turn:
+   * one await per batch rather than per message.
+   */
+  private handleAll(first: readonly unknown[]): void {
+    this.handle(first);
+    for (let next = receiveNow(this.patterns(), NONE); next !== NONE; next = receiveNow(this.patterns(), NONE)) {
+      this.handle(next as readonly unknown[]);
+    }
+  }
+
   // -- what each state listens to -------------------------------------------
 
   /**
    * The patterns of the receive for the current state: calls only while the
-   * connection can carry them. Built again only when what they depend on
-   * changes (the state's kind, a pending upgrade, the owner monitor), not
-   * on every receive.
+   * connection can carry them. Shared lists, one per state (PATTERNS).
    */
   private patterns(): readonly unknown[] {
-    const kind =
-      this.state.name === 'connected' ? (this.upgrading === undefined ? 'connected' : 'upgrading') : this.state.name;
-    const owner = this.status.name === 'up' ? this.status.monitor : undefined;
-    if (kind !== this.patternsKind || owner !== this.patternsOwner || this.patternsCache === undefined) {
-      this.patternsKind = kind;
-      this.patternsOwner = owner;
-      const down = ['DOWN', owner ?? NONE, 'process', _, _];
-      const base = [CONTROLS, SOCKET_EVENTS, TIMERS, down];
-      switch (kind) {
-        case 'connecting':
-          this.patternsCache = [...CONNECTING_CONTROLS, SOCKET_EVENTS, TIMERS, down];
-          break;
-        case 'connected':
-          this.patternsCache = [...base, CALLS];
-          break;
-        case 'upgrading':
-          this.patternsCache = [...base, ...CALLS_BUT_WS_SEND];
-          break;
-        case 'closing':
-          // Gun: with retry 0 new streams are refused at once ('closing');
-          // otherwise they wait for the reconnect. Open streams go on.
-          this.patternsCache = this.cfg.retry === 0 ? [...base, CALLS] : [...base, ...STREAM_CALLS];
-          break;
-        default:
-          this.patternsCache = base;
-      }
+    switch (this.state.name) {
+      case 'connected':
+        return this.upgrading === undefined ? PATTERNS.connected : PATTERNS.upgrading;
+      case 'connecting':
+        return PATTERNS.connecting;
+      case 'closing':
+        return this.cfg.retry === 0 ? PATTERNS.closingRefusing : PATTERNS.closing;
+      default:
+        return PATTERNS.not_connected;
     }
-    return this.patternsCache;
   }
 
   private handle(msg: readonly unknown[]): void {
@@ -423,7 +538,8 @@ export class Connection implements ConnectionHandle {
         }
         return;
       case 'DOWN':
-        this.onOwnerDown(msg[4]);
+        // The owner monitor's; any other is stale (see DOWN) and dropped.
+        if (this.status.name === 'up' && msg[1] === this.ownerMonitor) this.onOwnerDown(msg[4]);
         return;
     }
   }
@@ -433,17 +549,22 @@ export class Connection implements ConnectionHandle {
   private connect(): void {
     const gen = ++this.gen;
     this.lastError = undefined;
-    const socket = openSocket(this.cfg, (event) => this.post(gen, event));
+    const socket = openSocket(this.cfg, this, gen);
     this.state = { name: 'connecting', socket };
     if (this.cfg.connectTimeout !== Infinity) {
       this.connectTimer = sendAfter(this.cfg.connectTimeout, this.me, ['$gun_timer', 'connect_timeout', gen]);
     }
   }
 
-  /** Hands an event of socket generation `gen` to this process. */
-  private post(gen: number, event: SocketEvent): void {
+  /** Hands an event of socket generation `gen` to this process (the transport calls it). */
+  post(gen: number, event: SocketEvent): void {
     // Events can outlive the process (a socket closing after it died).
     if (isAlive(this.me)) send(this.me, ['$gun_sock', gen, event]);
+  }
+
+  /** Commands the WebSocket module made outside any call (protocols/ws.ts's `later`). */
+  postCommands(commands: Command[]): void {
+    this.post(this.gen, { type: 'commands', commands });
   }
 
   /**
@@ -574,7 +695,7 @@ export class Connection implements ConnectionHandle {
         case 'switch': {
           // HTTP/1.1 → WebSocket: the socket now speaks the new protocol,
           // starting with the bytes already read past the 101.
-          const protocol = new Ws(cmd.handshake, this.postLater);
+          const protocol = new Ws(cmd.handshake, this);
           this.state = { ...state, protocol };
           this.wsStream = cmd.handshake.stream;
           this.upgrading = undefined;
@@ -694,7 +815,7 @@ export class Connection implements ConnectionHandle {
         // (Gun's ws_send answers {closing, Timeout}). In the classic dialect
         // it ends the connection for good, as shutdown does.
         if (this.state.name === 'connected' && call.frames.some((f) => f.kind === 'close')) {
-          if (this.dialect.clientCloseEnds) this.setStatus({ name: 'shutdown' });
+          if (this.dialect.clientCloseEnds) this.setStatus(SHUTDOWN);
           this.enterClosing();
         }
         return;
@@ -728,9 +849,9 @@ export class Connection implements ConnectionHandle {
       send(from, this.dialect.error(this.me, undefined, reasons.OWNER_WHILE_CLOSING));
       return;
     }
-    demonitor(this.status.monitor, { flush: true });
+    demonitor(this.ownerMonitor as Ref, { flush: true });
     this.owner = owner;
-    this.status = { name: 'up', monitor: monitor('process', owner) };
+    this.ownerMonitor = monitor('process', owner);
   }
 
   /** Gun's shutdown: close gracefully, never reconnect, exit 'shutdown'. */
@@ -741,10 +862,10 @@ export class Connection implements ConnectionHandle {
       exit('shutdown');
     }
     if (state.name === 'closing') {
-      if (this.status.name === 'up') this.setStatus({ name: 'shutdown' });
+      if (this.status.name === 'up') this.setStatus(SHUTDOWN);
       return;
     }
-    this.setStatus({ name: 'shutdown' });
+    this.setStatus(SHUTDOWN);
     this.closing('shutdown');
   }
 
@@ -755,12 +876,14 @@ export class Connection implements ConnectionHandle {
       if (state.name === 'connecting') state.socket.destroy();
       exit(ownerDownReason(reason));
     }
+    this.ownerMonitor = undefined; // it fired
     this.status = { name: 'down', reason };
     if (state.name !== 'closing') this.closing('owner_down');
   }
 
   private setStatus(status: Status): void {
-    if (this.status.name === 'up') demonitor(this.status.monitor, { flush: true });
+    if (this.status.name === 'up') demonitor(this.ownerMonitor as Ref, { flush: true });
+    this.ownerMonitor = undefined;
     this.status = status;
   }
 

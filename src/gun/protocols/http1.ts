@@ -152,7 +152,13 @@ class Fifo<T> {
     if (this.first >= this.items.length) return undefined;
     const item = this.items[this.first];
     this.items[this.first++] = undefined;
-    if (this.first >= 1024 && this.first * 2 >= this.items.length) {
+    if (this.first === this.items.length) {
+      // Empty: its storage goes (V8 frees an array's storage at length 0),
+      // rather than room for 17 streams kept for as long as the connection
+      // idles after its last response.
+      this.items.length = 0;
+      this.first = 0;
+    } else if (this.first >= 1024 && this.first * 2 >= this.items.length) {
       this.items = this.items.slice(this.first);
       this.first = 0;
     }
@@ -168,8 +174,77 @@ class Fifo<T> {
   }
 }
 
+/**
+ * The streams by ref serial: the first in two fields, and a Map only once
+ * two are known at once (pipelining), kept from then on. A connection that
+ * makes one request at a time (most) never needs the Map, which with its
+ * table costs about 180 bytes, kept empty while the connection idles.
+ */
+class StreamTable {
+  private oneKey: number | undefined = undefined;
+  private one: HttpStream | undefined = undefined;
+  private map: Map<number, HttpStream> | undefined = undefined;
+
+  get(key: number): HttpStream | undefined {
+    if (this.map !== undefined) return this.map.get(key);
+    return key === this.oneKey ? this.one : undefined;
+  }
+
+  has(key: number): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: number, hs: HttpStream): void {
+    if (this.map !== undefined) {
+      this.map.set(key, hs);
+    } else if (this.oneKey === undefined || this.oneKey === key) {
+      this.oneKey = key;
+      this.one = hs;
+    } else {
+      this.map = new Map();
+      this.map.set(this.oneKey, this.one as HttpStream);
+      this.map.set(key, hs);
+      this.oneKey = undefined;
+      this.one = undefined;
+    }
+  }
+
+  delete(key: number): void {
+    if (this.map !== undefined) {
+      this.map.delete(key);
+    } else if (key === this.oneKey) {
+      this.oneKey = undefined;
+      this.one = undefined;
+    }
+  }
+
+  clear(): void {
+    this.map?.clear();
+    this.oneKey = undefined;
+    this.one = undefined;
+  }
+}
+
+/** The last authority made (see hostHeader), so that connections to one origin share its string. */
+let lastAuthority: { transport: 'tcp' | 'tls'; host: string; port: number; header: string } | undefined;
+
+function authorityOf(transport: 'tcp' | 'tls', host: string, port: number): string {
+  const last = lastAuthority;
+  if (last !== undefined && last.transport === transport && last.host === host && last.port === port) {
+    return last.header;
+  }
+  const header = hostHeader(transport, host, port);
+  lastAuthority = { transport, host, port, header };
+  return header;
+}
+
+/** Shared by every module with nothing in `waiting` or `held`: never pushed to (each push checks for them first). */
+const NO_STREAMS: HttpStream[] = [];
+const NO_BUFFERS: Buffer[] = [];
+
 export class Http1 implements Protocol {
-  readonly name = 'http' as const;
+  /** `'http'`, on the prototype (below): a field would cost every connection 8 bytes. */
+  declare readonly name: 'http';
 
   private readonly version: 'HTTP/1.1' | 'HTTP/1.0';
   /** The host header Gun would write (host_header). */
@@ -181,11 +256,11 @@ export class Http1 implements Protocol {
   /** Streams in request order, waiting for (or reading) their response: the head one first. */
   private readonly responses = new Fifo<HttpStream>();
   /** Every stream we know, by ref: awaiting a response, or still sending its body. */
-  private readonly streams = new Map<number, HttpStream>();
+  private readonly streams = new StreamTable();
   /** The stream on the wire whose body is not finished: nothing else may be written until it is. */
   private writer: HttpStream | undefined;
-  /** Requests not yet written (behind `writer`), in order. */
-  private readonly waiting: HttpStream[] = [];
+  /** Requests not yet written (behind `writer`), in order; NO_STREAMS while there are none. */
+  private waiting: HttpStream[] = NO_STREAMS;
   /** An upgrade request without its answer yet. */
   private upgrading: HttpStream | undefined;
   /** No new request may be written: the connection closes after the responses under way. */
@@ -208,19 +283,24 @@ export class Http1 implements Protocol {
   /** An unfinished head, chunk-size line or trailer block: acc[0, accLen). */
   private acc: Buffer = EMPTY;
   private accLen = 0;
-  /** Where scan() found its segment: seg[segStart, segEnd), or seg undefined when more is needed. */
+  /**
+   * Where scan() found its segment: seg[segStart, segEnd), or seg undefined
+   * when more is needed. Its reader clears it: kept, it would hold the
+   * socket's last chunk (the last response) for as long as the connection
+   * idles.
+   */
   private seg: Buffer | undefined;
   private segStart = 0;
   private segEnd = 0;
   /** Reading is paused by flow control; `held` are the bytes read past the pause, in order. */
   private paused = false;
-  private held: Buffer[] = [];
+  private held: Buffer[] = NO_BUFFERS;
   /** down() is delivering what was held: no pausing any more. */
   private unpaced = false;
 
   constructor(options: Http1Options) {
     this.version = options.version;
-    this.authority = hostHeader(options.transport, options.host, options.port);
+    this.authority = authorityOf(options.transport, options.host, options.port);
     this.maxHead = options.maxHeaderBlockSize ?? MAX_HEADER_BLOCK_SIZE;
     this.maxTrailers = options.maxTrailerBlockSize ?? MAX_TRAILER_BLOCK_SIZE;
     this.headerOffers = options.subprotocolHeaderOffers ?? true;
@@ -471,8 +551,10 @@ export class Http1 implements Protocol {
       this.emit(hs, Buffer.from(head, 'latin1'), out);
       if (body !== undefined && body.length > 0) this.emit(hs, body, out);
     }
-    if (hs.pending !== undefined) this.waiting.push(hs);
-    else if (hs.body !== 'done') this.writer = hs;
+    if (hs.pending !== undefined) {
+      if (this.waiting === NO_STREAMS) this.waiting = [hs];
+      else this.waiting.push(hs);
+    } else if (hs.body !== 'done') this.writer = hs;
   }
 
   private writeChunk(hs: HttpStream, data: Buffer, fin: boolean, out: Command[]): void {
@@ -527,7 +609,8 @@ export class Http1 implements Protocol {
   handle(data: Buffer, out: Command[]): void {
     if (this.stopped) return;
     if (this.paused) {
-      this.held.push(data);
+      if (this.held === NO_BUFFERS) this.held = [data];
+      else this.held.push(data);
       return;
     }
     this.process(data, out);
@@ -565,7 +648,10 @@ export class Http1 implements Protocol {
         if (this.stopped) return;
         if (this.paused) {
           // Read past the pause: kept, in order, ahead of anything held after it.
-          if (pos < end) this.held.unshift(data.subarray(pos));
+          if (pos < end) {
+            if (this.held === NO_BUFFERS) this.held = [data.subarray(pos)];
+            else this.held.unshift(data.subarray(pos));
+          }
           return;
         }
       }
@@ -603,7 +689,7 @@ export class Http1 implements Protocol {
   private stop(): void {
     this.stopped = true;
     this.paused = false;
-    this.held = [];
+    this.held = NO_BUFFERS;
     this.acc = EMPTY;
     this.accLen = 0;
   }
@@ -640,6 +726,7 @@ export class Http1 implements Protocol {
     if (next < 0) throw new PeerFault('limit_reached', 'The response header block is too large.');
     const seg = this.seg;
     if (seg === undefined) return next;
+    this.seg = undefined; // not kept: it holds the socket's chunk
     const text = seg.toString('latin1', this.segStart, this.segEnd);
     const eol = lineEnd(text, 0, 'head');
     const status = parseStatus(text, eol);
@@ -827,6 +914,7 @@ export class Http1 implements Protocol {
     if (next < 0) throw new PeerFault('protocol_error', 'A chunk size line is too long.');
     const seg = this.seg;
     if (seg === undefined) return next;
+    this.seg = undefined;
     const size = parseChunkSize(seg, this.segStart, this.segEnd);
     if (size === 0) {
       this.in = 'trailers';
@@ -905,6 +993,7 @@ export class Http1 implements Protocol {
     if (next < 0) throw new PeerFault('limit_reached', 'The response trailer block is too large.');
     const seg = this.seg;
     if (seg === undefined) return next;
+    this.seg = undefined;
     const trailers = parseFields(seg.toString('latin1', this.segStart, this.segEnd), 0, 'trailers');
     if (hs.alive) out.push({ type: 'deliver', stream: hs.stream, event: ['trailers', trailers] });
     this.endResponse(out);
@@ -1135,6 +1224,8 @@ export class Http1 implements Protocol {
     return this.streams.has(ref.serial);
   }
 }
+
+Object.defineProperty(Http1.prototype, 'name', { value: 'http', enumerable: true });
 
 // -- helpers ------------------------------------------------------------------
 

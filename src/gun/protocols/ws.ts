@@ -55,6 +55,31 @@ function receiverOnError(this: OwnedReceiver, err: Error): void {
   this[OWNER].onFailure(err);
 }
 
+/**
+ * The module whose chunk the Receiver is taking now (see `feed`). Without
+ * permessage-deflate the Receiver calls back before `_write` returns, so
+ * one shared callback, which finds its module here, serves every module:
+ * no closure per connection. With it, an inflate can call back later, and
+ * such a module has a callback of its own.
+ */
+let feeding: Ws | undefined;
+
+function receiverFedNow(err?: Error | null): void {
+  (feeding as Ws).onFed(err);
+}
+
+/** What a Sender writes to: a socket, as far as it is concerned; each write becomes a `write` command. */
+class SenderSink implements SenderSocket {
+  /** Read by the Sender when a deflate finishes: true drops the frame. */
+  destroyed = false;
+  constructor(private readonly ws: Ws) {}
+  cork(): void {}
+  uncork(): void {}
+  write(chunk: Buffer | string, cb?: Callback): boolean {
+    return this.ws.written(chunk, cb);
+  }
+}
+
 // -- constants -----------------------------------------------------------------
 
 /**
@@ -76,6 +101,20 @@ const NORMAL = 'normal';
 const NOT_WRITTEN = new Error('the WebSocket connection is closed');
 /** What `finishPending` holds when no close command waits. */
 const NO_REASON = Symbol('none');
+/** The extensions of a Receiver and Sender without permessage-deflate: one object for all (ws only reads them). */
+const NO_EXTENSIONS: Extensions = Object.freeze({});
+// The Sender's options for a data frame, one set for all (ws only reads them).
+const TEXT: SendOptions = Object.freeze({ binary: false, compress: false, fin: true, mask: true });
+const BINARY: SendOptions = Object.freeze({ binary: true, compress: false, fin: true, mask: true });
+const TEXT_DEFLATE: SendOptions = Object.freeze({ binary: false, compress: true, fin: true, mask: true });
+const BINARY_DEFLATE: SendOptions = Object.freeze({ binary: true, compress: true, fin: true, mask: true });
+
+/**
+ * Where commands made outside any call go (see the module's comment): a
+ * function, or an object with `postCommands` (the connection process, which
+ * then needs no closure per connection).
+ */
+export type Later = ((commands: Command[]) => void) | { postCommands(commands: Command[]): void };
 
 /** The close code RFC 6455 asks for when the server broke the protocol in the way `err` says. */
 function closeCodeFor(err: unknown): number {
@@ -99,83 +138,175 @@ function closeCodeFor(err: unknown): number {
   }
 }
 
+/** The bits of `Ws.bits`. */
+enum Bit {
+  laterScheduled = 1 << 0,
+  busy = 1 << 1,
+  feeding = 1 << 2,
+  inputDone = 1 << 3,
+  closeSent = 1 << 4,
+  closeWritten = 1 << 5,
+  closeReceived = 1 << 6,
+  finished = 1 << 7,
+  gone = 1 << 8,
+  cleanupPending = 1 << 9,
+  paused = 1 << 10,
+  silent = 1 << 11,
+  pausedInPeriod = 1 << 12,
+}
+
 // -- the module ----------------------------------------------------------------
 
 export class Ws implements Protocol {
-  readonly name = 'ws';
+  /** `'ws'`, on the prototype (below): a field would cost every connection 8 bytes. */
+  declare readonly name: 'ws';
   private readonly stream: Stream;
   private readonly opts: ResolvedWsOptions;
-  private readonly later: (commands: Command[]) => void;
+  private readonly later: Later;
   private readonly receiver: Receiver;
   private readonly sender: Sender;
   private readonly deflate: PerMessageDeflate | undefined;
   /** What the Sender writes to: each write becomes a `write` command. */
-  private readonly socket: SenderSocket;
-  private readonly textOptions: SendOptions;
-  private readonly binaryOptions: SendOptions;
+  private readonly socket: SenderSink;
+  /** The Receiver's callback: the shared one, or with permessage-deflate one of this module's own (see `feeding`). */
+  private readonly fed: Callback;
+
+  // The arrays below are made when first needed: most connections never
+  // hold a frame back, never queue a chunk and never make a command outside
+  // a call, and an empty array costs 32 bytes each.
 
   /** The `out` of the call being made; undefined outside any call. */
   private out: Command[] | undefined;
   /** Commands made outside any call, waiting to be handed to `later`. */
-  private pendingLater: Command[] = [];
-  private laterScheduled = false;
+  private pendingLater: Command[] | undefined = undefined;
 
   // Receiving. The Receiver takes one chunk at a time: while an inflate is
   // running it has not finished with its chunk, and the chunks that come in
   // the meantime wait here, in order.
-  private busy = false;
-  private feeding = false;
-  private backlog: Buffer[] = [];
+  private backlog: Buffer[] | undefined = undefined;
   private backlogAt = 0;
-  /** A close frame or a protocol error came in: what follows is not read. */
-  private inputDone = false;
 
   // The close handshake (gun_ws's in = close, out = close).
-  private closeSent = false;
-  /** Our close frame has gone to the socket (it may wait behind a deflate). */
-  private closeWritten = false;
-  private closeReceived = false;
   /** The reason of a close command that waits for our close frame to be written. */
   private finishPending: unknown = NO_REASON;
-  /** A close command was pushed: nothing more goes to or comes from the peer. */
-  private finished = false;
-  /** down() was called: the socket is gone. */
-  private gone = false;
-  /** zlib must be released once the inflate running when down() came finishes. */
-  private cleanupPending = false;
 
   // Flow control.
   private credit: number;
-  private paused = false;
   /** Frames read past the credit, in order, from `heldAt` on; none is dropped. */
-  private held: Array<IncomingFrame | undefined> = [];
+  private held: Array<IncomingFrame | undefined> | undefined = undefined;
   private heldAt = 0;
 
-  // Keepalive.
-  /** A keepalive period began and nothing has come from the peer since. */
-  private silent = false;
-  /** Reading was paused by flow control at some time in this keepalive period. */
-  private pausedInPeriod = false;
+  /**
+   * The module's thirteen yes-or-no states, one bit each (`Bit`), read and
+   * written through the accessors below: one field rather than thirteen,
+   * 96 bytes less per connection.
+   */
+  private bits = 0;
 
-  constructor(handshake: WsHandshake, later: (commands: Command[]) => void) {
+  /** A hand-over to `later` is queued (a microtask). */
+  private get laterScheduled(): boolean {
+    return (this.bits & Bit.laterScheduled) !== 0;
+  }
+  private set laterScheduled(on: boolean) {
+    this.bits = on ? this.bits | Bit.laterScheduled : this.bits & ~Bit.laterScheduled;
+  }
+  /** The Receiver has not finished with the chunk it was given (an inflate runs). */
+  private get busy(): boolean {
+    return (this.bits & Bit.busy) !== 0;
+  }
+  private set busy(on: boolean) {
+    this.bits = on ? this.bits | Bit.busy : this.bits & ~Bit.busy;
+  }
+  /** Inside `feed`: the Receiver calling back now is calling back at once. */
+  private get feeding(): boolean {
+    return (this.bits & Bit.feeding) !== 0;
+  }
+  private set feeding(on: boolean) {
+    this.bits = on ? this.bits | Bit.feeding : this.bits & ~Bit.feeding;
+  }
+  /** A close frame or a protocol error came in: what follows is not read. */
+  private get inputDone(): boolean {
+    return (this.bits & Bit.inputDone) !== 0;
+  }
+  private set inputDone(on: boolean) {
+    this.bits = on ? this.bits | Bit.inputDone : this.bits & ~Bit.inputDone;
+  }
+  /** Our close frame was sent (to the Sender). */
+  private get closeSent(): boolean {
+    return (this.bits & Bit.closeSent) !== 0;
+  }
+  private set closeSent(on: boolean) {
+    this.bits = on ? this.bits | Bit.closeSent : this.bits & ~Bit.closeSent;
+  }
+  /** Our close frame has gone to the socket (it may wait behind a deflate). */
+  private get closeWritten(): boolean {
+    return (this.bits & Bit.closeWritten) !== 0;
+  }
+  private set closeWritten(on: boolean) {
+    this.bits = on ? this.bits | Bit.closeWritten : this.bits & ~Bit.closeWritten;
+  }
+  /** The server's close frame came. */
+  private get closeReceived(): boolean {
+    return (this.bits & Bit.closeReceived) !== 0;
+  }
+  private set closeReceived(on: boolean) {
+    this.bits = on ? this.bits | Bit.closeReceived : this.bits & ~Bit.closeReceived;
+  }
+  /** A close command was pushed: nothing more goes to or comes from the peer. */
+  private get finished(): boolean {
+    return (this.bits & Bit.finished) !== 0;
+  }
+  private set finished(on: boolean) {
+    this.bits = on ? this.bits | Bit.finished : this.bits & ~Bit.finished;
+  }
+  /** down() was called: the socket is gone. */
+  private get gone(): boolean {
+    return (this.bits & Bit.gone) !== 0;
+  }
+  private set gone(on: boolean) {
+    this.bits = on ? this.bits | Bit.gone : this.bits & ~Bit.gone;
+  }
+  /** zlib must be released once the inflate running when down() came finishes. */
+  private get cleanupPending(): boolean {
+    return (this.bits & Bit.cleanupPending) !== 0;
+  }
+  private set cleanupPending(on: boolean) {
+    this.bits = on ? this.bits | Bit.cleanupPending : this.bits & ~Bit.cleanupPending;
+  }
+  /** Reading is paused by flow control. */
+  private get paused(): boolean {
+    return (this.bits & Bit.paused) !== 0;
+  }
+  private set paused(on: boolean) {
+    this.bits = on ? this.bits | Bit.paused : this.bits & ~Bit.paused;
+  }
+  /** A keepalive period began and nothing has come from the peer since. */
+  private get silent(): boolean {
+    return (this.bits & Bit.silent) !== 0;
+  }
+  private set silent(on: boolean) {
+    this.bits = on ? this.bits | Bit.silent : this.bits & ~Bit.silent;
+  }
+  /** Reading was paused by flow control at some time in this keepalive period. */
+  private get pausedInPeriod(): boolean {
+    return (this.bits & Bit.pausedInPeriod) !== 0;
+  }
+  private set pausedInPeriod(on: boolean) {
+    this.bits = on ? this.bits | Bit.pausedInPeriod : this.bits & ~Bit.pausedInPeriod;
+  }
+
+  constructor(handshake: WsHandshake, later: Later) {
     this.stream = handshake.stream;
     this.opts = handshake.opts;
     this.later = later;
     this.credit = handshake.opts.flow;
     const deflate = handshake.deflate;
     this.deflate = deflate;
-    const extensions: Extensions = deflate === undefined ? {} : { [DEFLATE]: deflate };
-    this.socket = {
-      destroyed: false,
-      cork: noop,
-      uncork: noop,
-      write: (chunk, cb) => this.written(chunk, cb),
-    };
+    const extensions: Extensions = deflate === undefined ? NO_EXTENSIONS : { [DEFLATE]: deflate };
+    this.socket = new SenderSink(this);
+    this.fed = deflate === undefined ? receiverFedNow : (err) => this.onFed(err);
     this.receiver = new ws.Receiver({ isServer: false, extensions, maxPayload: MAX_MESSAGE_BYTES });
     this.sender = new ws.Sender(this.socket, extensions);
-    const compress = deflate !== undefined;
-    this.textOptions = { binary: false, compress, fin: true, mask: true };
-    this.binaryOptions = { binary: true, compress, fin: true, mask: true };
     // One set of listeners for every module (they find it through the
     // receiver), rather than five closures per connection.
     (this.receiver as OwnedReceiver)[OWNER] = this;
@@ -193,9 +324,9 @@ export class Ws implements Protocol {
   /** Starts a call: commands go to `out`, after any made before it outside a call. */
   private begin(out: Command[]): void {
     const pending = this.pendingLater;
-    if (pending.length > 0) {
+    if (pending !== undefined) {
       for (let i = 0; i < pending.length; i++) out.push(pending[i] as Command);
-      this.pendingLater = [];
+      this.pendingLater = undefined;
     }
     this.out = out;
   }
@@ -206,23 +337,33 @@ export class Ws implements Protocol {
       out.push(command);
       return;
     }
-    this.pendingLater.push(command);
+    if (this.pendingLater === undefined) this.pendingLater = [command];
+    else this.pendingLater.push(command);
     if (!this.laterScheduled) {
       this.laterScheduled = true;
-      queueMicrotask(this.flushLater);
+      // A closure per batch rather than one kept by every module: commands
+      // outside a call come only of permessage-deflate, which few use.
+      const flushLater = (): void => this.handOver();
+      queueMicrotask(flushLater);
     }
   }
 
-  private readonly flushLater = (): void => {
+  /** Hands the commands made outside any call to `later`, in one batch. */
+  private handOver(): void {
     this.laterScheduled = false;
-    if (this.pendingLater.length === 0) return;
     const batch = this.pendingLater;
-    this.pendingLater = [];
-    this.later(batch);
-  };
+    if (batch === undefined) return;
+    this.pendingLater = undefined;
+    const later = this.later;
+    if (typeof later === 'function') later(batch);
+    else later.postCommands(batch);
+  }
 
-  /** The Sender writes: a frame, or the header and the payload of one. Nothing once the protocol is done. */
-  private written(chunk: Buffer | string, cb: Callback | undefined): boolean {
+  /**
+   * The Sender writes (through SenderSink): a frame, or the header and the
+   * payload of one. Nothing once the protocol is done.
+   */
+  written(chunk: Buffer | string, cb: Callback | undefined): boolean {
     const dropped = this.gone || this.finished;
     if (!dropped) this.emit({ type: 'write', data: chunk });
     if (cb !== undefined) cb(dropped ? NOT_WRITTEN : undefined);
@@ -241,8 +382,9 @@ export class Ws implements Protocol {
       if (this.inputDone || this.finished) return;
       // Anything at all from the peer shows it is alive, as a pong would.
       this.silent = false;
-      if (this.busy || this.backlogAt < this.backlog.length) {
-        this.backlog.push(data);
+      if (this.busy || this.backlog !== undefined) {
+        if (this.backlog === undefined) this.backlog = [data];
+        else this.backlog.push(data);
         this.pump();
       } else {
         this.feed(data);
@@ -262,8 +404,10 @@ export class Ws implements Protocol {
   private feed(chunk: Buffer): void {
     this.busy = true;
     this.feeding = true;
+    const outer = feeding;
+    feeding = this;
     try {
-      this.receiver._write(chunk, 'buffer', this.onFed);
+      this.receiver._write(chunk, 'buffer', this.fed);
     } catch (err) {
       // ws does not throw on bad input; should it ever, the server must
       // still not bring the connection process down.
@@ -271,24 +415,27 @@ export class Ws implements Protocol {
       this.onFailure(err);
     } finally {
       this.feeding = false;
+      feeding = outer;
     }
   }
 
   /** Feeds waiting chunks while the Receiver takes them at once. */
   private pump(): void {
     const backlog = this.backlog;
+    if (backlog === undefined) return;
     while (!this.busy && this.backlogAt < backlog.length && !this.inputDone && !this.finished) {
       const chunk = backlog[this.backlogAt] as Buffer;
       backlog[this.backlogAt++] = EMPTY;
       this.feed(chunk);
     }
     if (this.backlogAt >= backlog.length || this.inputDone || this.finished) {
-      this.backlog = [];
+      this.backlog = undefined;
       this.backlogAt = 0;
     }
   }
 
-  private readonly onFed = (err?: Error | null): void => {
+  /** The Receiver is done with a chunk (at once, or once an inflate has run); `err` when it broke the protocol. */
+  onFed(err?: Error | null): void {
     this.busy = false;
     if (this.gone) {
       if (this.cleanupPending) {
@@ -303,7 +450,7 @@ export class Ws implements Protocol {
     }
     // At once (inside feed): feed's caller goes on. Later (an inflate done): go on here.
     if (!this.feeding) this.pump();
-  };
+  }
 
   onMessage(data: Buffer, isBinary: boolean): void {
     if (this.finished) return;
@@ -356,8 +503,9 @@ export class Ws implements Protocol {
   private deliver(frame: IncomingFrame): void {
     if (this.credit === Infinity) {
       this.deliverNow(frame);
-    } else if (this.credit <= 0 || this.heldAt < this.held.length) {
-      this.held.push(frame);
+    } else if (this.credit <= 0 || this.held !== undefined) {
+      if (this.held === undefined) this.held = [frame];
+      else this.held.push(frame);
     } else {
       this.deliverNow(frame);
       if (--this.credit <= 0) this.pause();
@@ -374,8 +522,9 @@ export class Ws implements Protocol {
   /** Delivers every held frame, in order, whatever the credit: the connection is ending. */
   private releaseAll(): void {
     const held = this.held;
+    if (held === undefined) return;
     for (let i = this.heldAt; i < held.length; i++) this.deliverNow(held[i] as IncomingFrame);
-    this.held = [];
+    this.held = undefined;
     this.heldAt = 0;
   }
 
@@ -386,14 +535,16 @@ export class Ws implements Protocol {
       if (this.credit === Infinity || this.finished) return;
       this.credit += increment;
       const held = this.held;
-      while (this.credit > 0 && this.heldAt < held.length) {
+      while (held !== undefined && this.credit > 0 && this.heldAt < held.length) {
         const frame = held[this.heldAt] as IncomingFrame;
         held[this.heldAt++] = undefined;
         this.deliverNow(frame);
         this.credit--;
       }
-      if (this.heldAt >= held.length) {
-        this.held = [];
+      if (held === undefined) {
+        // Nothing was held.
+      } else if (this.heldAt >= held.length) {
+        this.held = undefined;
         this.heldAt = 0;
       } else if (this.heldAt >= 1024 && this.heldAt * 2 >= held.length) {
         // Released in small steps: drop the spent head now and then (amortized O(1)).
@@ -447,10 +598,10 @@ export class Ws implements Protocol {
       for (const frame of frames) {
         switch (frame.kind) {
           case 'text':
-            this.sender.send(frame.data, this.textOptions);
+            this.sender.send(frame.data, this.deflate === undefined ? TEXT : TEXT_DEFLATE);
             break;
           case 'binary':
-            this.sender.send(frame.data, this.binaryOptions);
+            this.sender.send(frame.data, this.deflate === undefined ? BINARY : BINARY_DEFLATE);
             break;
           case 'ping':
             this.sender.ping(frame.data, true);
@@ -470,11 +621,12 @@ export class Ws implements Protocol {
 
   private sendClose(code: number | undefined, reason: Buffer | undefined): void {
     this.closeSent = true;
-    this.sender.close(code, reason, true, this.onCloseWritten);
+    // Once per connection: the closure is made here, not kept by every module.
+    this.sender.close(code, reason, true, (err) => this.onCloseWritten(err));
   }
 
   /** Our close frame is out (the Sender may have held it behind a deflate). */
-  private readonly onCloseWritten = (err?: Error | null): void => {
+  private onCloseWritten(err?: Error | null): void {
     if (err) return; // the socket went first
     this.closeWritten = true;
     const reason = this.finishPending;
@@ -482,7 +634,7 @@ export class Ws implements Protocol {
       this.finishPending = NO_REASON;
       this.finish(reason);
     }
-  };
+  }
 
   // -- ending ------------------------------------------------------------------
 
@@ -521,7 +673,7 @@ export class Ws implements Protocol {
         this.releaseAll();
         this.finished = true;
         this.inputDone = true;
-        this.backlog = [];
+        this.backlog = undefined;
         this.backlogAt = 0;
         // A deflate still running finds the socket gone and drops its frame.
         this.socket.destroyed = true;
@@ -587,4 +739,4 @@ export class Ws implements Protocol {
   }
 }
 
-function noop(): void {}
+Object.defineProperty(Ws.prototype, 'name', { value: 'ws', enumerable: true });
