@@ -203,96 +203,103 @@ export class Ws implements Protocol {
    */
   private bits = 0;
 
+  private flag(bit: Bit): boolean {
+    return (this.bits & bit) !== 0;
+  }
+  private setFlag(bit: Bit, on: boolean): void {
+    this.bits = on ? this.bits | bit : this.bits & ~bit;
+  }
+
   /** A hand-over to `later` is queued (a microtask). */
   private get laterScheduled(): boolean {
-    return (this.bits & Bit.laterScheduled) !== 0;
+    return this.flag(Bit.laterScheduled);
   }
   private set laterScheduled(on: boolean) {
-    this.bits = on ? this.bits | Bit.laterScheduled : this.bits & ~Bit.laterScheduled;
+    this.setFlag(Bit.laterScheduled, on);
   }
   /** The Receiver has not finished with the chunk it was given (an inflate runs). */
   private get busy(): boolean {
-    return (this.bits & Bit.busy) !== 0;
+    return this.flag(Bit.busy);
   }
   private set busy(on: boolean) {
-    this.bits = on ? this.bits | Bit.busy : this.bits & ~Bit.busy;
+    this.setFlag(Bit.busy, on);
   }
   /** Inside `feed`: the Receiver calling back now is calling back at once. */
   private get feeding(): boolean {
-    return (this.bits & Bit.feeding) !== 0;
+    return this.flag(Bit.feeding);
   }
   private set feeding(on: boolean) {
-    this.bits = on ? this.bits | Bit.feeding : this.bits & ~Bit.feeding;
+    this.setFlag(Bit.feeding, on);
   }
   /** A close frame or a protocol error came in: what follows is not read. */
   private get inputDone(): boolean {
-    return (this.bits & Bit.inputDone) !== 0;
+    return this.flag(Bit.inputDone);
   }
   private set inputDone(on: boolean) {
-    this.bits = on ? this.bits | Bit.inputDone : this.bits & ~Bit.inputDone;
+    this.setFlag(Bit.inputDone, on);
   }
   /** Our close frame was sent (to the Sender). */
   private get closeSent(): boolean {
-    return (this.bits & Bit.closeSent) !== 0;
+    return this.flag(Bit.closeSent);
   }
   private set closeSent(on: boolean) {
-    this.bits = on ? this.bits | Bit.closeSent : this.bits & ~Bit.closeSent;
+    this.setFlag(Bit.closeSent, on);
   }
   /** Our close frame has gone to the socket (it may wait behind a deflate). */
   private get closeWritten(): boolean {
-    return (this.bits & Bit.closeWritten) !== 0;
+    return this.flag(Bit.closeWritten);
   }
   private set closeWritten(on: boolean) {
-    this.bits = on ? this.bits | Bit.closeWritten : this.bits & ~Bit.closeWritten;
+    this.setFlag(Bit.closeWritten, on);
   }
   /** The server's close frame came. */
   private get closeReceived(): boolean {
-    return (this.bits & Bit.closeReceived) !== 0;
+    return this.flag(Bit.closeReceived);
   }
   private set closeReceived(on: boolean) {
-    this.bits = on ? this.bits | Bit.closeReceived : this.bits & ~Bit.closeReceived;
+    this.setFlag(Bit.closeReceived, on);
   }
   /** A close command was pushed: nothing more goes to or comes from the peer. */
   private get finished(): boolean {
-    return (this.bits & Bit.finished) !== 0;
+    return this.flag(Bit.finished);
   }
   private set finished(on: boolean) {
-    this.bits = on ? this.bits | Bit.finished : this.bits & ~Bit.finished;
+    this.setFlag(Bit.finished, on);
   }
   /** down() was called: the socket is gone. */
   private get gone(): boolean {
-    return (this.bits & Bit.gone) !== 0;
+    return this.flag(Bit.gone);
   }
   private set gone(on: boolean) {
-    this.bits = on ? this.bits | Bit.gone : this.bits & ~Bit.gone;
+    this.setFlag(Bit.gone, on);
   }
   /** zlib must be released once the inflate running when down() came finishes. */
   private get cleanupPending(): boolean {
-    return (this.bits & Bit.cleanupPending) !== 0;
+    return this.flag(Bit.cleanupPending);
   }
   private set cleanupPending(on: boolean) {
-    this.bits = on ? this.bits | Bit.cleanupPending : this.bits & ~Bit.cleanupPending;
+    this.setFlag(Bit.cleanupPending, on);
   }
   /** Reading is paused by flow control. */
   private get paused(): boolean {
-    return (this.bits & Bit.paused) !== 0;
+    return this.flag(Bit.paused);
   }
   private set paused(on: boolean) {
-    this.bits = on ? this.bits | Bit.paused : this.bits & ~Bit.paused;
+    this.setFlag(Bit.paused, on);
   }
   /** A keepalive period began and nothing has come from the peer since. */
   private get silent(): boolean {
-    return (this.bits & Bit.silent) !== 0;
+    return this.flag(Bit.silent);
   }
   private set silent(on: boolean) {
-    this.bits = on ? this.bits | Bit.silent : this.bits & ~Bit.silent;
+    this.setFlag(Bit.silent, on);
   }
   /** Reading was paused by flow control at some time in this keepalive period. */
   private get pausedInPeriod(): boolean {
-    return (this.bits & Bit.pausedInPeriod) !== 0;
+    return this.flag(Bit.pausedInPeriod);
   }
   private set pausedInPeriod(on: boolean) {
-    this.bits = on ? this.bits | Bit.pausedInPeriod : this.bits & ~Bit.pausedInPeriod;
+    this.setFlag(Bit.pausedInPeriod, on);
   }
 
   constructor(handshake: WsHandshake, later: Later) {
