@@ -6,8 +6,8 @@ import { Pid, PROC, type Ref } from './ids.js';
 import { reportCrash } from './logger.js';
 import type { Cancellable } from './long-timeout.js';
 import { firstMatch, Mailbox } from './mailbox.js';
-import type { RefTable } from './ref-table.js';
 import { names } from './registry-table.js';
+import type { SmallMap } from './small-map.js';
 import { cancelTimersOf } from './timer-table.js';
 import { emitTrace, TRACE_PROCS, TRACE_RECEIVE } from './trace-events.js';
 
@@ -32,7 +32,7 @@ export const live = new Set<Proc>();
 class Extras {
   trapExit = false;
   links: Set<Proc> | undefined = undefined;
-  watchers: RefTable<Proc> | undefined = undefined;
+  watchers: SmallMap<Ref, Proc> | undefined = undefined;
   watchedAs: Map<Ref, readonly [name: string, node: string]> | undefined = undefined;
   timers: Set<Ref> | undefined = undefined;
   name: string | undefined = undefined;
@@ -54,7 +54,7 @@ export class Proc {
    * watches its server) then needs no `Extras` (96 bytes) for it, and the
    * record stays the same size.
    */
-  monitors: RefTable<Proc> | undefined = undefined;
+  monitors: SmallMap<Ref, Proc> | undefined = undefined;
   // The receive waiting for a message, in fields of the record rather than
   // an object per receive: a process waits in at most one receive, and
   // ping-pong allocated a waiter and a closure for every message. Four
@@ -142,10 +142,10 @@ export class Proc {
   }
 
   /** Monitors on this process: ref → the process that watches. */
-  get watchers(): RefTable<Proc> | undefined {
+  get watchers(): SmallMap<Ref, Proc> | undefined {
     return this.extras?.watchers;
   }
-  set watchers(value: RefTable<Proc> | undefined) {
+  set watchers(value: SmallMap<Ref, Proc> | undefined) {
     this.more.watchers = value;
   }
 

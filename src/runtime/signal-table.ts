@@ -1,6 +1,6 @@
 import type { Ref } from './ids.js';
 import type { Proc } from './process.js';
-import { RefTable } from './ref-table.js';
+import { SmallMap } from './small-map.js';
 import { emitTrace, TRACE_PROCS } from './trace-events.js';
 
 /** The bookkeeping of links and monitors, kept on both ends. */
@@ -28,8 +28,8 @@ function traceLink(a: Proc, b: Proc, done: string, got: string): void {
 }
 
 export function addMonitor(watcher: Proc, target: Proc, ref: Ref): void {
-  watcher.monitors ??= new RefTable();
-  target.watchers ??= new RefTable();
+  watcher.monitors ??= new SmallMap();
+  target.watchers ??= new SmallMap();
   watcher.monitors.set(ref, target);
   target.watchers.set(ref, watcher);
 }

@@ -1,64 +1,74 @@
-import type { Ref } from './ids.js';
-
 /**
- * The monitors a process holds (ref → the process it watches), or those
- * held on it (ref → the watcher): a map by ref that keeps its first entry in
- * two fields and makes a `Map` only for a second. Most processes that
- * monitor hold one monitor at a time (a Gun connection watches its owner; a
- * `call` watches its server until the reply), and an empty `Map` with its
- * table costs about 180 bytes where these fields cost 24. The part of Map's
- * interface the runtime uses, in Map's order (insertion order).
+ * A map that keeps its first entry in two fields and makes a `Map` only for
+ * a second, kept from then on: for tables that usually hold one entry at a
+ * time and live long. An empty `Map` with its table costs about 180 bytes
+ * where these fields cost 24. Used for the monitors a process holds and
+ * those held on it (a Gun connection watches its owner; a `call` watches
+ * its server until the reply), and for an HTTP/1.1 connection's streams
+ * (one at a time unless pipelining). The part of Map's interface they use,
+ * in Map's order (insertion order).
  */
-export class RefTable<V> {
-  private oneRef: Ref | undefined = undefined;
+export class SmallMap<K, V> {
+  private oneKey: K | undefined = undefined;
   private oneValue: V | undefined = undefined;
   /** Made for a second entry; kept from then on. */
-  private map: Map<Ref, V> | undefined = undefined;
+  private map: Map<K, V> | undefined = undefined;
 
   get size(): number {
     if (this.map !== undefined) return this.map.size;
-    return this.oneRef === undefined ? 0 : 1;
+    return this.oneKey === undefined ? 0 : 1;
   }
 
-  get(ref: Ref): V | undefined {
-    if (this.map !== undefined) return this.map.get(ref);
-    return ref === this.oneRef ? this.oneValue : undefined;
+  has(key: K): boolean {
+    if (this.map !== undefined) return this.map.has(key);
+    return this.oneKey !== undefined && key === this.oneKey;
   }
 
-  set(ref: Ref, value: V): this {
+  get(key: K): V | undefined {
+    if (this.map !== undefined) return this.map.get(key);
+    return key === this.oneKey ? this.oneValue : undefined;
+  }
+
+  set(key: K, value: V): this {
     if (this.map !== undefined) {
-      this.map.set(ref, value);
-    } else if (this.oneRef === undefined || this.oneRef === ref) {
-      this.oneRef = ref;
+      this.map.set(key, value);
+    } else if (this.oneKey === undefined || this.oneKey === key) {
+      this.oneKey = key;
       this.oneValue = value;
     } else {
       this.map = new Map();
-      this.map.set(this.oneRef, this.oneValue as V);
-      this.map.set(ref, value);
-      this.oneRef = undefined;
+      this.map.set(this.oneKey, this.oneValue as V);
+      this.map.set(key, value);
+      this.oneKey = undefined;
       this.oneValue = undefined;
     }
     return this;
   }
 
-  delete(ref: Ref): boolean {
-    if (this.map !== undefined) return this.map.delete(ref);
-    if (this.oneRef === undefined || ref !== this.oneRef) return false;
-    this.oneRef = undefined;
+  delete(key: K): boolean {
+    if (this.map !== undefined) return this.map.delete(key);
+    if (this.oneKey === undefined || key !== this.oneKey) return false;
+    this.oneKey = undefined;
     this.oneValue = undefined;
     return true;
   }
 
-  /** Every [ref, value], in insertion order. */
-  [Symbol.iterator](): IterableIterator<[Ref, V]> {
+  clear(): void {
+    this.map?.clear();
+    this.oneKey = undefined;
+    this.oneValue = undefined;
+  }
+
+  /** Every [key, value], in insertion order. */
+  [Symbol.iterator](): IterableIterator<[K, V]> {
     if (this.map !== undefined) return this.map.entries();
-    const entries: Array<[Ref, V]> = this.oneRef === undefined ? [] : [[this.oneRef, this.oneValue as V]];
+    const entries: Array<[K, V]> = this.oneKey === undefined ? [] : [[this.oneKey, this.oneValue as V]];
     return entries[Symbol.iterator]();
   }
 
   values(): IterableIterator<V> {
     if (this.map !== undefined) return this.map.values();
-    const values: V[] = this.oneRef === undefined ? [] : [this.oneValue as V];
+    const values: V[] = this.oneKey === undefined ? [] : [this.oneValue as V];
     return values[Symbol.iterator]();
   }
 }

@@ -1,13 +1,42 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { demonitor, makeRef, monitor, processInfo, receive, run, self, send, spawn } from '../../src/runtime/index.js';
-import { RefTable } from '../../src/runtime/ref-table.js';
+import {
+  demonitor,
+  makeRef,
+  monitor,
+  processInfo,
+  type Ref,
+  receive,
+  run,
+  self,
+  send,
+  spawn,
+} from '../../src/runtime/index.js';
+import { SmallMap } from '../../src/runtime/small-map.js';
 
-// The monitors of a process live in a RefTable: its first entry in two
+// The monitors of a process live in a SmallMap: its first entry in two
 // fields, a Map from the second on. It must behave as the Map it replaced.
-describe('RefTable (monitors by ref)', () => {
+describe('SmallMap (monitors by ref, streams by serial)', () => {
+  it("has and clear, with number keys (an HTTP/1.1 connection's streams), in one entry and past it", () => {
+    const t = new SmallMap<number, string>();
+    assert.equal(t.has(1), false);
+    t.set(1, 'one');
+    assert.equal(t.has(1), true);
+    assert.equal(t.has(2), false);
+    t.clear();
+    assert.equal(t.has(1), false);
+    assert.equal(t.size, 0);
+    t.set(1, 'one');
+    t.set(2, 'two');
+    assert.equal(t.has(2), true);
+    t.clear();
+    assert.deepEqual([...t], []);
+    t.set(3, 'three');
+    assert.deepEqual([...t], [[3, 'three']]);
+  });
+
   it('behaves as a Map through one entry, two, and back: get, size, delete, insertion order', () => {
-    const t = new RefTable<string>();
+    const t = new SmallMap<Ref, string>();
     const [a, b, c] = [makeRef(), makeRef(), makeRef()];
     assert.equal(t.size, 0);
     assert.equal(t.get(a), undefined);

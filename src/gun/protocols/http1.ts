@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Pid, Ref } from '../../runtime/index.js';
+import { SmallMap } from '../../runtime/small-map.js';
 import type { WireFrame } from '../frames.js';
 import type { Headers } from '../headers.js';
 import { MAX_HEADER_BLOCK_SIZE, MAX_TRAILER_BLOCK_SIZE, type ResolvedWsOptions } from '../options.js';
@@ -174,57 +175,6 @@ class Fifo<T> {
   }
 }
 
-/**
- * The streams by ref serial: the first in two fields, and a Map only once
- * two are known at once (pipelining), kept from then on. A connection that
- * makes one request at a time (most) never needs the Map, which with its
- * table costs about 180 bytes, kept empty while the connection idles.
- */
-class StreamTable {
-  private oneKey: number | undefined = undefined;
-  private one: HttpStream | undefined = undefined;
-  private map: Map<number, HttpStream> | undefined = undefined;
-
-  get(key: number): HttpStream | undefined {
-    if (this.map !== undefined) return this.map.get(key);
-    return key === this.oneKey ? this.one : undefined;
-  }
-
-  has(key: number): boolean {
-    return this.get(key) !== undefined;
-  }
-
-  set(key: number, hs: HttpStream): void {
-    if (this.map !== undefined) {
-      this.map.set(key, hs);
-    } else if (this.oneKey === undefined || this.oneKey === key) {
-      this.oneKey = key;
-      this.one = hs;
-    } else {
-      this.map = new Map();
-      this.map.set(this.oneKey, this.one as HttpStream);
-      this.map.set(key, hs);
-      this.oneKey = undefined;
-      this.one = undefined;
-    }
-  }
-
-  delete(key: number): void {
-    if (this.map !== undefined) {
-      this.map.delete(key);
-    } else if (key === this.oneKey) {
-      this.oneKey = undefined;
-      this.one = undefined;
-    }
-  }
-
-  clear(): void {
-    this.map?.clear();
-    this.oneKey = undefined;
-    this.one = undefined;
-  }
-}
-
 /** The last authority made (see hostHeader), so that connections to one origin share its string. */
 let lastAuthority: { transport: 'tcp' | 'tls'; host: string; port: number; header: string } | undefined;
 
@@ -256,7 +206,8 @@ export class Http1 implements Protocol {
   /** Streams in request order, waiting for (or reading) their response: the head one first. */
   private readonly responses = new Fifo<HttpStream>();
   /** Every stream we know, by ref: awaiting a response, or still sending its body. */
-  private readonly streams = new StreamTable();
+  /** By ref serial: one at a time unless pipelining, so a SmallMap. */
+  private readonly streams = new SmallMap<number, HttpStream>();
   /** The stream on the wire whose body is not finished: nothing else may be written until it is. */
   private writer: HttpStream | undefined;
   /** Requests not yet written (behind `writer`), in order; NO_STREAMS while there are none. */
