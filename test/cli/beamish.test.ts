@@ -5,7 +5,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { beamish, type Result } from '../helpers/cli.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { beamish, bin, command, type Result } from '../helpers/cli.js';
 import { freePort, startServer, type TestServer } from '../helpers/servers.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
@@ -100,6 +102,13 @@ describe('the beamish command (wscat-like)', { concurrency: 3 }, () => {
     const r = await beamish(['--version']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `${version}\n`);
+  });
+
+  it('bin/beamish.js in a clone runs the sources (through tsx), whatever dist/ holds; these tests run the fresh build when npm test made one', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'get', '--help']);
+    assert.match(stdout, /usage: beamish/);
+    // Under npm test (pretest builds dist/) the rest run dist/cli.js.
+    if (process.env.npm_lifecycle_event === 'test') assert.match(command, /dist[\\/]cli\.js$/);
   });
 
   it('shell: the REPL on stdin and stdout; at the end of stdin it exits 0, as erl does, whatever the lines left running', async () => {
