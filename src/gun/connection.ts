@@ -20,15 +20,16 @@ import type { Dialect, StateName } from './dialects/index.js';
 import type { WireFrame } from './frames.js';
 import type { Headers } from './headers.js';
 import {
+  type ProtocolChoice,
+  type ResolvedHttp2Options,
   type ResolvedHttpOptions,
   type ResolvedOptions,
   type ResolvedWsOptions,
   resolveWsOptions,
   type WsOptions,
 } from './options.js';
-import { Http1 } from './protocols/http1.js';
-import type { Command, IsFin, Protocol, RequestOptions, Stream } from './protocols/protocol.js';
-import { Ws } from './protocols/ws.js';
+import type { Command, IsFin, Protocol, ProtocolName, RequestOptions, Stream } from './protocols/protocol.js';
+import * as registry from './protocols/registry.js';
 import * as reasons from './reasons.js';
 import { openSocket, type SocketEvent, type SocketSink } from './transport.js';
 
@@ -134,6 +135,14 @@ export type Call =
       readonly ref: Ref;
       /** Who called, to tell of an error. */
       readonly caller: Pid;
+    }
+  | {
+      /** `ping` (HTTP/2). */
+      readonly kind: 'ping';
+      /** Names the answer (`['gun_notify', pid, 'ping_ack', ref]`). */
+      readonly ref: Ref;
+      /** Who called: it gets the answer. */
+      readonly caller: Pid;
     };
 
 /**
@@ -230,7 +239,7 @@ export interface ConnectionInfo {
   /** Proxies between us and the origin: none, beamish has no tunnels yet. */
   readonly intermediaries: readonly never[];
   /** The protocol on the socket, while connected. */
-  readonly protocol?: 'http' | 'ws';
+  readonly protocol?: ProtocolName;
   /** The socket's local address, once it has one. */
   readonly sockIp?: string;
   /** The socket's local port, once it has one. */
@@ -328,6 +337,10 @@ class Settings {
     readonly retryTimeout: number,
     readonly wsOpts: ResolvedWsOptions,
     readonly httpOpts: ResolvedHttpOptions,
+    readonly protocols: readonly ProtocolChoice[],
+    readonly http2Opts: ResolvedHttp2Options,
+    /** ALPN names for `protocols`, offered over TLS. */
+    readonly alpn: readonly string[],
   ) {}
 }
 
@@ -347,7 +360,9 @@ function settingsOf(cfg: Omit<ResolvedOptions, 'dialect'>): Settings {
     last.retry === cfg.retry &&
     last.retryTimeout === cfg.retryTimeout &&
     sameWsOpts(last.wsOpts, cfg.wsOpts) &&
-    sameHttpOpts(last.httpOpts, cfg.httpOpts)
+    sameHttpOpts(last.httpOpts, cfg.httpOpts) &&
+    sameList(last.protocols, cfg.protocols) &&
+    sameHttp2Opts(last.http2Opts, cfg.http2Opts)
   ) {
     return last;
   }
@@ -362,6 +377,9 @@ function settingsOf(cfg: Omit<ResolvedOptions, 'dialect'>): Settings {
     cfg.retryTimeout,
     last !== undefined && sameWsOpts(last.wsOpts, cfg.wsOpts) ? last.wsOpts : cfg.wsOpts,
     last !== undefined && sameHttpOpts(last.httpOpts, cfg.httpOpts) ? last.httpOpts : cfg.httpOpts,
+    cfg.protocols,
+    last !== undefined && sameHttp2Opts(last.http2Opts, cfg.http2Opts) ? last.http2Opts : cfg.http2Opts,
+    cfg.protocols.map((p) => registry.ALPN[p]),
   );
   lastSettings = new WeakRef(made);
   return made;
@@ -390,6 +408,16 @@ function sameWsOpts(a: ResolvedWsOptions, b: ResolvedWsOptions): boolean {
       a.protocols.length === b.protocols.length &&
       a.protocols.every((p, i) => p === b.protocols[i]))
   );
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
+function sameHttp2Opts(a: ResolvedHttp2Options, b: ResolvedHttp2Options): boolean {
+  if (a === b) return true;
+  for (const key of Object.keys(a) as (keyof ResolvedHttp2Options)[]) if (a[key] !== b[key]) return false;
+  return true;
 }
 
 function sameHttpOpts(a: ResolvedHttpOptions, b: ResolvedHttpOptions): boolean {
@@ -447,11 +475,6 @@ export class Connection implements ConnectionHandle, SocketSink {
   private lastError: Error | undefined;
   private connectTimer: Ref | undefined;
   private keepaliveTimer: Ref | undefined;
-  /** The WebSocket stream while the socket speaks WebSocket (for calls without a ref). */
-  private wsStream: Stream | undefined;
-  private wsOpts: ResolvedWsOptions | undefined;
-  /** The upgrade waiting for its answer, if any: ws_send calls wait for it. */
-  private upgrading: Ref | undefined;
   /** The socket corked for this turn's writes, and the writes since. */
   private corked: net.Socket | undefined;
   private corkedWrites = 0;
@@ -504,7 +527,7 @@ export class Connection implements ConnectionHandle, SocketSink {
   private patterns(): readonly unknown[] {
     switch (this.state.name) {
       case 'connected':
-        return this.upgrading === undefined ? PATTERNS.connected : PATTERNS.upgrading;
+        return this.state.protocol.awaitingUpgrade() ? PATTERNS.upgrading : PATTERNS.connected;
       case 'connecting':
         return PATTERNS.connecting;
       case 'closing':
@@ -584,20 +607,24 @@ export class Connection implements ConnectionHandle, SocketSink {
     if (this.connectTimer !== undefined) cancelTimer(this.connectTimer);
     this.connectTimer = undefined;
     this.retries = this.cfg.retry;
-    const { httpOpts } = this.cfg;
-    const protocol = new Http1({
-      host: this.cfg.host,
-      port: this.cfg.port,
-      transport: this.cfg.transport,
-      version: httpOpts.version,
-      maxHeaderBlockSize: httpOpts.maxHeaderBlockSize,
-      maxTrailerBlockSize: httpOpts.maxTrailerBlockSize,
+    const { cfg } = this;
+    // Over TLS, what ALPN chose; over TCP, the first of `protocols` (Gun's rule).
+    const name =
+      cfg.transport === 'tls'
+        ? registry.fromAlpn((socket as tls.TLSSocket).alpnProtocol, cfg.protocols)
+        : (cfg.protocols[0] ?? 'http');
+    const protocol = registry.start(name, {
+      host: cfg.host,
+      port: cfg.port,
+      transport: cfg.transport,
+      httpOpts: cfg.httpOpts,
+      http2Opts: cfg.http2Opts,
       subprotocolHeaderOffers: this.dialect.subprotocolHeaderOffers,
+      later: this,
     });
     this.state = { name: 'connected', socket, protocol };
-    this.wsStream = undefined;
     this.tell(this.dialect.up(this.me, this.owner, protocol.name));
-    this.armKeepalive(this.cfg.httpOpts.keepalive);
+    this.armKeepalive(protocol.keepaliveInterval());
   }
 
   // -- socket events ----------------------------------------------------------
@@ -653,7 +680,7 @@ export class Connection implements ConnectionHandle, SocketSink {
         if (state.name !== 'connected') return;
         this.keepaliveTimer = undefined;
         this.run1((out) => state.protocol.keepalive(out));
-        this.armKeepalive(this.keepaliveInterval());
+        this.armKeepalive(state.protocol.keepaliveInterval());
         return;
       case 'closing':
         // The peer never finished the close: stop waiting (Gun's closing_timeout).
@@ -680,13 +707,13 @@ export class Connection implements ConnectionHandle, SocketSink {
           this.write(state.socket, cmd.data);
           break;
         case 'deliver':
-          // A refused upgrade: frames sent meanwhile now get their badstate.
-          if (cmd.stream.ref === this.upgrading && cmd.event[0] === 'response') this.upgrading = undefined;
           send(cmd.stream.replyTo, this.dialect.stream(this.me, cmd.stream, cmd.event));
           break;
         case 'error':
-          if (cmd.ref !== undefined && cmd.ref === this.upgrading) this.upgrading = undefined;
-          send(cmd.to, this.dialect.error(this.me, cmd.ref, cmd.reason));
+          send(cmd.to ?? this.owner, this.dialect.error(this.me, cmd.ref, cmd.reason));
+          break;
+        case 'notify':
+          send(cmd.to ?? this.owner, this.dialect.notify(this.me, cmd.kind, cmd.value));
           break;
         case 'active':
           if (cmd.active) state.socket.resume();
@@ -695,12 +722,9 @@ export class Connection implements ConnectionHandle, SocketSink {
         case 'switch': {
           // HTTP/1.1 → WebSocket: the socket now speaks the new protocol,
           // starting with the bytes already read past the 101.
-          const protocol = new Ws(cmd.handshake, this);
+          const protocol = registry.switchTo(cmd.protocol, cmd.handshake, this);
           this.state = { ...state, protocol };
-          this.wsStream = cmd.handshake.stream;
-          this.upgrading = undefined;
-          this.wsOpts = cmd.handshake.opts;
-          this.armKeepalive(cmd.handshake.opts.keepalive);
+          this.armKeepalive(protocol.keepaliveInterval());
           if (cmd.rest.length > 0) this.run1((out) => protocol.handle(cmd.rest, out));
           break;
         }
@@ -784,7 +808,6 @@ export class Connection implements ConnectionHandle, SocketSink {
         const replyTo = call.replyTo ?? this.owner;
         const stream: Stream = { ref: call.ref, replyTo, upgrade: true };
         const opts = resolveWsOptions('wsUpgrade', 'wsOpts', call.wsOpts, this.cfg.wsOpts);
-        if (protocol.name === 'http') this.upgrading = call.ref;
         this.run1((out) => protocol.wsUpgrade(stream, call.path, call.headers, opts, out));
         return;
       }
@@ -792,17 +815,16 @@ export class Connection implements ConnectionHandle, SocketSink {
         this.run1((out) => protocol.data(call.ref, call.caller, call.isFin, call.data, out));
         return;
       case 'cancel':
-        if (call.ref === this.upgrading) this.upgrading = undefined;
         this.run1((out) => protocol.cancel(call.ref, call.caller, out));
         return;
       case 'update_flow': {
-        const ref = call.ref ?? this.wsStream?.ref;
+        const ref = call.ref ?? protocol.wsRef();
         if (ref === undefined) return; // classic, before any upgrade: nothing to give credit to
         this.run1((out) => protocol.updateFlow(ref, call.caller, call.increment, out));
         return;
       }
       case 'ws_send': {
-        const ref = call.ref ?? this.wsStream?.ref;
+        const ref = call.ref ?? protocol.wsRef();
         if (ref === undefined) {
           // The classic dialect's wsSend names no stream: before an upgrade,
           // the seed's badstate. With a ref, the protocol answers (HTTP/1.1
@@ -811,15 +833,21 @@ export class Connection implements ConnectionHandle, SocketSink {
           return;
         }
         this.run1((out) => protocol.wsSend(ref, call.caller, call.frames, out));
-        // A close frame from us: a graceful close, bounded by closingTimeout
-        // (Gun's ws_send answers {closing, Timeout}). In the classic dialect
-        // it ends the connection for good, as shutdown does.
-        if (this.state.name === 'connected' && call.frames.some((f) => f.kind === 'close')) {
-          if (this.dialect.clientCloseEnds) this.setStatus(SHUTDOWN);
-          this.enterClosing();
+        // A close frame that closes the connection (the ws module answered
+        // `closing`, as Gun's ws_send answers {closing, Timeout}): in the
+        // classic dialect that ends it for good, as shutdown does.
+        if (state.name === 'connected' && this.state.name === 'closing' && this.dialect.clientCloseEnds) {
+          this.setStatus(SHUTDOWN);
         }
         return;
       }
+      case 'ping':
+        if (protocol.ping === undefined) {
+          send(call.caller, this.dialect.error(this.me, call.ref, reasons.PING_NOT_SUPPORTED));
+          return;
+        }
+        this.run1((out) => protocol.ping?.(call.ref, call.caller, out));
+        return;
     }
   }
 
@@ -900,8 +928,7 @@ export class Connection implements ConnectionHandle, SocketSink {
     if (state.name !== 'connected') return;
     this.state = { name: 'closing', socket: state.socket, protocol: state.protocol };
     this.cancelKeepalive();
-    const timeout = state.protocol.name === 'ws' ? this.wsOpts?.closingTimeout : this.cfg.httpOpts.closingTimeout;
-    sendAfter(timeout ?? this.cfg.httpOpts.closingTimeout, this.me, ['$gun_timer', 'closing', this.gen]);
+    sendAfter(state.protocol.closingTimeout(), this.me, ['$gun_timer', 'closing', this.gen]);
   }
 
   // -- going down --------------------------------------------------------------
@@ -918,20 +945,13 @@ export class Connection implements ConnectionHandle, SocketSink {
     this.gen++; // the closed socket's late events are stale now
     this.cancelKeepalive();
     this.state = { name: 'not_connected' };
-    this.wsStream = undefined;
-    this.upgrading = undefined;
     const out: Command[] = [];
-    const killed = state.protocol.down(out);
-    // The last deliveries (a body that ended with the connection); writes
-    // and the like mean nothing now.
+    const killed = state.protocol.down(reason, out);
+    // The last deliveries (a body that ended with the connection, each
+    // stream cut off told why, before the owner hears of the connection);
+    // writes and the like mean nothing now.
     for (const cmd of out) {
       if (cmd.type === 'deliver') send(cmd.stream.replyTo, this.dialect.stream(this.me, cmd.stream, cmd.event));
-    }
-    // Each HTTP stream cut off is told why, before the owner hears of the
-    // connection (gun_http:close/4: `closed`, or `{closed, Reason}`).
-    if (state.protocol.name === 'http') {
-      const why = reason === 'closed' ? 'closed' : ['closed', reason];
-      for (const s of killed) send(s.replyTo, this.dialect.stream(this.me, s, ['error', why]));
     }
     // Shutting down, or the owner gone: that was the end (no gun_down, as Gun).
     const { status } = this;
@@ -943,10 +963,6 @@ export class Connection implements ConnectionHandle, SocketSink {
   }
 
   // -- keepalive ------------------------------------------------------------------
-
-  private keepaliveInterval(): number {
-    return this.wsStream !== undefined ? (this.wsOpts?.keepalive ?? Infinity) : this.cfg.httpOpts.keepalive;
-  }
 
   private armKeepalive(interval: number): void {
     this.cancelKeepalive();

@@ -10,6 +10,7 @@ export {
   close,
   info,
   open,
+  ping,
   setOwner,
   shutdown,
   streamInfo,
@@ -46,5 +47,5 @@ export {
 } from './dialects/index.js';
 export type { IncomingFrame, OutgoingFrame, Payload, WireFrame } from './frames.js';
 export type { Headers, HeadersInput } from './headers.js';
-export type { HttpOptions, OpenOptions, RequestOpts, WsOptions } from './options.js';
-export type { IsFin, RequestOptions } from './protocols/protocol.js';
+export type { Http2Options, HttpOptions, OpenOptions, ProtocolChoice, RequestOpts, WsOptions } from './options.js';
+export type { IsFin, ProtocolName, RequestOptions } from './protocols/protocol.js';

@@ -45,6 +45,37 @@ export interface HttpOptions {
   readonly maxTrailerBlockSize?: number;
 }
 
+/**
+ * HTTP/2 options, given to `open` (Gun's `http2_opts`). The windows and
+ * limits are nghttp2's settings, sent to the server in our SETTINGS.
+ */
+export interface Http2Options {
+  /** Milliseconds between PINGs (Gun's keepalive); Infinity: none. Default Infinity, as Gun 2. */
+  readonly keepalive?: number;
+  /**
+   * Unacknowledged keepalive PINGs tolerated: past it the connection goes
+   * down with `['error', ['connection_error', 'no_error', ...]]` (Gun's
+   * keepalive_tolerance). Default Infinity: a silent peer is never detected, as in Gun.
+   */
+  readonly keepaliveTolerance?: number;
+  /** How long a graceful close waits for running streams to finish, in ms. Default 15000. */
+  readonly closingTimeout?: number;
+  /** `['gun_notify', pid, 'settings_changed', settings]` after each SETTINGS from the server. Default false. */
+  readonly notifySettingsChanged?: boolean;
+  /** The flow of every request that does not say its own (`gun_data` messages). Default Infinity. */
+  readonly flow?: number;
+  /** Our connection window, in bytes. Default 8 MiB, as Gun (8000000 there: nghttp2 rounds nothing). */
+  readonly initialConnectionWindowSize?: number;
+  /** Our window per stream, in bytes (SETTINGS_INITIAL_WINDOW_SIZE). Default 8 MiB, as Gun. */
+  readonly initialStreamWindowSize?: number;
+  /** Streams the server may open toward us (pushes): SETTINGS_MAX_CONCURRENT_STREAMS. Default unlimited. */
+  readonly maxConcurrentStreams?: number;
+  /** The largest frame we accept (SETTINGS_MAX_FRAME_SIZE), 16384-16777215. Default 16384. */
+  readonly maxFrameSizeReceived?: number;
+  /** Most bytes a header block from the server may take, decoded (SETTINGS_MAX_HEADER_LIST_SIZE). Default 100000. */
+  readonly maxHeaderListSize?: number;
+}
+
 /** Options of one request. */
 export interface RequestOpts {
   /** The process that gets the stream's messages; default the caller. */
@@ -82,6 +113,15 @@ export interface OpenOptions {
   readonly wsOpts?: WsOptions;
   /** HTTP/1.1 options. */
   readonly httpOpts?: HttpOptions;
+  /**
+   * The protocols to speak, in order of preference (Gun's `protocols`).
+   * Over TLS they are offered by ALPN (default `['http2', 'http']`: h2, else
+   * HTTP/1.1); over TCP the first is spoken, `['http2']` being HTTP/2 with
+   * prior knowledge (default `['http']`).
+   */
+  readonly protocols?: readonly ProtocolChoice[];
+  /** HTTP/2 options. */
+  readonly http2Opts?: Http2Options;
   /** Message shapes: `'classic'` (the default, the seed chapter's) or `'gun2'` (Gun 2.x's). */
   readonly dialect?: DialectName;
   /** The process that gets the messages; default the caller. */
@@ -95,6 +135,22 @@ export interface ResolvedWsOptions {
   readonly compress: boolean;
   readonly protocols: readonly string[];
   readonly flow: number;
+}
+
+/** A protocol `open` may speak on the socket: `'http'` (HTTP/1.1) or `'http2'`. */
+export type ProtocolChoice = 'http' | 'http2';
+
+export interface ResolvedHttp2Options {
+  readonly keepalive: number;
+  readonly keepaliveTolerance: number;
+  readonly closingTimeout: number;
+  readonly notifySettingsChanged: boolean;
+  readonly flow: number;
+  readonly initialConnectionWindowSize: number;
+  readonly initialStreamWindowSize: number;
+  readonly maxConcurrentStreams: number;
+  readonly maxFrameSizeReceived: number;
+  readonly maxHeaderListSize: number;
 }
 
 export interface ResolvedHttpOptions {
@@ -119,6 +175,8 @@ export interface ResolvedOptions {
   readonly retryTimeout: number;
   readonly wsOpts: ResolvedWsOptions;
   readonly httpOpts: ResolvedHttpOptions;
+  readonly protocols: readonly ProtocolChoice[];
+  readonly http2Opts: ResolvedHttp2Options;
   readonly dialect: DialectName;
 }
 
@@ -141,11 +199,25 @@ const OPEN_KEYS = new Set([
   'retryTimeout',
   'wsOpts',
   'httpOpts',
+  'protocols',
+  'http2Opts',
   'dialect',
   'owner',
 ]);
 const WS_KEYS = new Set(['keepalive', 'silencePings', 'closingTimeout', 'compress', 'protocols', 'flow', 'replyTo']);
 const HTTP_KEYS = new Set(['keepalive', 'closingTimeout', 'version', 'maxHeaderBlockSize', 'maxTrailerBlockSize']);
+const HTTP2_KEYS = new Set([
+  'keepalive',
+  'keepaliveTolerance',
+  'closingTimeout',
+  'notifySettingsChanged',
+  'flow',
+  'initialConnectionWindowSize',
+  'initialStreamWindowSize',
+  'maxConcurrentStreams',
+  'maxFrameSizeReceived',
+  'maxHeaderListSize',
+]);
 const REQUEST_KEYS = new Set(['replyTo', 'flow']);
 
 function assertObject(fn: string, name: string, value: unknown, keys: Set<string>): Record<string, unknown> {
@@ -242,6 +314,93 @@ function resolveHttpOptions(fn: string, name: string, value: unknown): ResolvedH
   };
 }
 
+/** Validates HTTP/2 options over Gun's defaults. */
+function resolveHttp2Options(fn: string, name: string, value: unknown): ResolvedHttp2Options {
+  const o = value === undefined ? {} : assertObject(fn, name, value, HTTP2_KEYS);
+  const keepalive = duration(fn, `${name}.keepalive`, o.keepalive, Infinity);
+  if (keepalive === 0)
+    throw new BadArgError(fn, `${name}.keepalive`, 'expected a number of milliseconds > 0 or Infinity');
+  const tolerance = o.keepaliveTolerance ?? Infinity;
+  if (typeof tolerance !== 'number' || !(tolerance === Infinity || (Number.isInteger(tolerance) && tolerance >= 0))) {
+    throw new BadArgError(
+      fn,
+      `${name}.keepaliveTolerance`,
+      `expected a whole number of pings >= 0 or Infinity, got ${describe(tolerance)}`,
+    );
+  }
+  return {
+    keepalive,
+    keepaliveTolerance: tolerance,
+    closingTimeout: duration(fn, `${name}.closingTimeout`, o.closingTimeout, 15000, false),
+    notifySettingsChanged: flag(fn, `${name}.notifySettingsChanged`, o.notifySettingsChanged, false),
+    flow: credit(fn, `${name}.flow`, o.flow ?? Infinity, 'data messages'),
+    initialConnectionWindowSize: range(
+      fn,
+      `${name}.initialConnectionWindowSize`,
+      o.initialConnectionWindowSize,
+      8_000_000,
+      65_535,
+      2 ** 31 - 1,
+    ),
+    initialStreamWindowSize: range(
+      fn,
+      `${name}.initialStreamWindowSize`,
+      o.initialStreamWindowSize,
+      8_000_000,
+      0,
+      2 ** 31 - 1,
+    ),
+    maxConcurrentStreams: range(
+      fn,
+      `${name}.maxConcurrentStreams`,
+      o.maxConcurrentStreams,
+      2 ** 32 - 1,
+      0,
+      2 ** 32 - 1,
+    ),
+    maxFrameSizeReceived: range(fn, `${name}.maxFrameSizeReceived`, o.maxFrameSizeReceived, 16_384, 16_384, 16_777_215),
+    maxHeaderListSize: range(
+      fn,
+      `${name}.maxHeaderListSize`,
+      o.maxHeaderListSize,
+      MAX_HEADER_BLOCK_SIZE,
+      1,
+      2 ** 32 - 1,
+    ),
+  };
+}
+
+/** A whole number within [min, max] (an HTTP/2 setting's range). */
+function range(fn: string, name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new BadArgError(fn, name, `expected a whole number from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** `open`'s protocols: a non-empty list of 'http' and 'http2', each at most once. */
+function resolveProtocols(fn: string, value: unknown, transport: 'tcp' | 'tls'): readonly ProtocolChoice[] {
+  if (value === undefined) return transport === 'tls' ? TLS_PROTOCOLS : TCP_PROTOCOLS;
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    !value.every((p) => p === 'http' || p === 'http2') ||
+    new Set(value).size !== value.length
+  ) {
+    throw new BadArgError(
+      fn,
+      'opts.protocols',
+      `expected a list of 'http' and 'http2' (each once, in order of preference), got ${describe(value)}`,
+    );
+  }
+  return Object.freeze([...value]) as readonly ProtocolChoice[];
+}
+
+/** Gun's default protocols: ALPN h2 then http/1.1 over TLS; HTTP/1.1 over TCP. */
+const TLS_PROTOCOLS: readonly ProtocolChoice[] = Object.freeze(['http2', 'http'] as const);
+const TCP_PROTOCOLS: readonly ProtocolChoice[] = Object.freeze(['http'] as const);
+
 /** A size in bytes: a whole number > 0 (a block always ends with an empty line: at least 2 bytes). */
 function byteLimit(fn: string, name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -304,6 +463,8 @@ export function resolveOptions(
     retryTimeout: duration(fn, 'opts.retryTimeout', o.retryTimeout, 5000, false),
     wsOpts: resolveWsOptions(fn, 'opts.wsOpts', noReplyTo(o.wsOpts), wsDefaults(dialect)),
     httpOpts: resolveHttpOptions(fn, 'opts.httpOpts', o.httpOpts),
+    protocols: resolveProtocols(fn, o.protocols, transport),
+    http2Opts: resolveHttp2Options(fn, 'opts.http2Opts', o.http2Opts),
     dialect,
     owner: o.owner === undefined ? undefined : pid(fn, 'opts.owner', o.owner),
   };

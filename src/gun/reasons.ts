@@ -68,3 +68,6 @@ export const BAD_REQUEST_LENGTH = [
   'content-length',
   'The content-length header is not a valid length.',
 ] as const;
+
+/** Ours, in Gun's shape: `ping` over a protocol that has no ping (Gun's is HTTP/2's). */
+export const PING_NOT_SUPPORTED = ['badstate', 'Ping is only supported over HTTP/2.'] as const;

@@ -32,6 +32,8 @@ export interface TransportOptions {
   readonly port: number;
   readonly transport: 'tcp' | 'tls';
   readonly tlsOpts: tls.ConnectionOptions;
+  /** ALPN protocol names to offer over TLS, in order (`tlsOpts.ALPNProtocols` wins). */
+  readonly alpn?: readonly string[];
 }
 
 /**
@@ -62,10 +64,16 @@ const CLOSED: SocketEvent = { type: 'closed' };
 
 /** Opens the socket; its events go to `sink.post(gen, event)`. */
 export function openSocket(cfg: TransportOptions, sink: SocketSink, gen: number): net.Socket {
-  const { host, port, transport, tlsOpts } = cfg;
+  const { host, port, transport, tlsOpts, alpn } = cfg;
   const socket = (
     transport === 'tls'
-      ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined, ...tlsOpts })
+      ? tls.connect({
+          host,
+          port,
+          servername: net.isIP(host) === 0 ? host : undefined,
+          ...(alpn !== undefined && alpn.length > 0 ? { ALPNProtocols: [...alpn] } : {}),
+          ...tlsOpts,
+        })
       : net.connect({ host, port })
   ) as PostingSocket;
   socket[SINK] = sink;

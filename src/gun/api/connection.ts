@@ -212,3 +212,24 @@ export function close(pid: ConnPid): void {
   connectionArg('close', pid);
   exit(pid, 'shutdown');
 }
+
+/**
+ * Gun's `ping` (HTTP/2): sends a PING and returns its ref; when the server
+ * acknowledges it, the caller gets `['gun_notify', conn, 'ping_ack', ref]`.
+ * Over HTTP/1.1 or WebSocket the caller gets
+ * `['gun_error', conn, ref, ['badstate', 'Ping is only supported over HTTP/2.']]`;
+ * while the connection closes, nothing (as Gun). Waits for a connection like
+ * every call.
+ *
+ * ```ts
+ * const ref = gun.ping(conn);
+ * await receive([['gun_notify', conn, 'ping_ack', ref]], 5000);
+ * // Erlang: Ref = gun:ping(ConnPid), receive {gun_notify, ConnPid, ping_ack, Ref} -> ok end
+ * ```
+ */
+export function ping(pid: ConnPid): Ref {
+  connectionArg('ping', pid);
+  const ref = makeRef();
+  send(pid, ['$gun_call', { kind: 'ping', ref, caller: self() }]);
+  return ref;
+}

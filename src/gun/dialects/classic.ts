@@ -133,6 +133,7 @@ export const classic: Dialect = {
         return streamMessage(conn, s.ref, event);
     }
   },
+  notify: (conn, kind, value) => ['gun_notify', conn, kind, value],
   // An error about a stream carries its ref (HTTP speaks Gun 2 here too);
   // the seed's WebSocket errors name no stream.
   error: (conn, ref, reason) => (ref === undefined ? ['gun_error', conn, reason] : ['gun_error', conn, ref, reason]),

@@ -38,6 +38,11 @@ export interface Dialect {
   down(conn: Pid, owner: Pid, protocol: string, reason: unknown, killed: readonly Stream[]): readonly Outgoing[];
   /** Something happened on a stream: the message for its reply-to process. */
   stream(conn: Pid, stream: Stream, event: StreamEvent): unknown;
+  /**
+   * Gun's `gun_notify` (HTTP/2): `kind` is `'settings_changed'` (value: the
+   * peer's settings) or `'ping_ack'` (value: the ping's ref).
+   */
+  notify(conn: Pid, kind: string, value: unknown): unknown;
   /** A call could not be carried out: the message for the caller. */
   error(conn: Pid, ref: Ref | undefined, reason: unknown): unknown;
 }

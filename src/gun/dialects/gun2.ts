@@ -184,6 +184,7 @@ export const gun2: Dialect = {
   down: (conn, owner, protocol, reason, killed) => [
     [owner, ['gun_down', conn, protocol, reason, killed.map((s) => s.ref)]],
   ],
+  notify: (conn, kind, value) => ['gun_notify', conn, kind, value],
   stream: (conn, s, event) => streamMessage(conn, s.ref, event),
   error: (conn, ref, reason) => (ref === undefined ? ['gun_error', conn, reason] : ['gun_error', conn, ref, reason]),
 };

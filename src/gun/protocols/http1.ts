@@ -63,7 +63,20 @@ export interface Http1Options {
    * only `protocols` and sends the header as it is (false).
    */
   readonly subprotocolHeaderOffers?: boolean;
+  /**
+   * The keepalive interval and closing timeout (Gun's `http_opts`), kept
+   * by reference: connections opened alike share one object.
+   */
+  readonly timing?: Timing;
 }
+
+/** See Http1Options.timing. */
+export interface Timing {
+  readonly keepalive: number;
+  readonly closingTimeout: number;
+}
+
+const DEFAULT_TIMING: Timing = Object.freeze({ keepalive: Infinity, closingTimeout: 15_000 });
 /**
  * Most fields a head or a trailer block may have. Gun has no such limit (its
  * block size bounds them); 1000 is twice what any real response sends.
@@ -202,6 +215,7 @@ export class Http1 implements Protocol {
   private readonly maxHead: number;
   private readonly maxTrailers: number;
   private readonly headerOffers: boolean;
+  private readonly timing: Timing;
 
   /** Streams in request order, waiting for (or reading) their response: the head one first. */
   private readonly responses = new Fifo<HttpStream>();
@@ -255,6 +269,24 @@ export class Http1 implements Protocol {
     this.maxHead = options.maxHeaderBlockSize ?? MAX_HEADER_BLOCK_SIZE;
     this.maxTrailers = options.maxTrailerBlockSize ?? MAX_TRAILER_BLOCK_SIZE;
     this.headerOffers = options.subprotocolHeaderOffers ?? true;
+    this.timing = options.timing ?? DEFAULT_TIMING;
+  }
+
+  keepaliveInterval(): number {
+    return this.timing.keepalive;
+  }
+
+  closingTimeout(): number {
+    return this.timing.closingTimeout;
+  }
+
+  awaitingUpgrade(): boolean {
+    return this.upgrading !== undefined;
+  }
+
+  /** Over HTTP/1.1 a WebSocket is a switch of the whole connection to the ws module: none here. */
+  wsRef(): Ref | undefined {
+    return undefined;
   }
 
   // -- requests ---------------------------------------------------------------
@@ -1137,7 +1169,7 @@ export class Http1 implements Protocol {
    * Gun's down/1 lists every stream it still has, a cancelled one or the
    * body_close one it just ended included; we list neither.
    */
-  down(out: Command[]): Stream[] {
+  down(reason: unknown, out: Command[]): Stream[] {
     if (!this.stopped && this.held.length > 0) {
       this.unpaced = true;
       this.paused = false;
@@ -1161,6 +1193,10 @@ export class Http1 implements Protocol {
     this.upgrading = undefined;
     this.willClose = true;
     this.stop();
+    // Each stream cut off is told why, before the owner hears of the
+    // connection (gun_http:close/4: `closed`, or `{closed, Reason}`).
+    const why = reason === 'closed' ? 'closed' : ['closed', reason];
+    for (const stream of killed) out.push({ type: 'deliver', stream, event: ['error', why] });
     return killed;
   }
 

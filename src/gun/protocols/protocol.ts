@@ -44,6 +44,8 @@ export type StreamEvent =
   | readonly ['trailers', headers: Headers]
   | readonly ['upgrade', protocols: readonly string[], headers: Headers]
   | readonly ['ws', frame: IncomingFrame]
+  /** HTTP/2 server push, told on the parent stream: the promised stream's ref and request. */
+  | readonly ['push', pushed: Ref, method: string, uri: string, headers: Headers]
   | readonly ['error', reason: unknown];
 
 /** A WebSocket handshake that succeeded: what the `ws` module is built from. */
@@ -81,8 +83,16 @@ export type Command =
    * and the closing timeout bounds the wait for the protocol's `close`.
    */
   | { readonly type: 'closing' }
-  /** A call could not be carried out: `['gun_error', pid, ref?, reason]` to `to`. */
-  | { readonly type: 'error'; readonly to: Pid; readonly ref: Ref | undefined; readonly reason: unknown };
+  /**
+   * A call could not be carried out, or the connection failed:
+   * `['gun_error', pid, ref?, reason]` to `to` (undefined: the owner).
+   */
+  | { readonly type: 'error'; readonly to: Pid | undefined; readonly ref: Ref | undefined; readonly reason: unknown }
+  /**
+   * Gun's `gun_notify`: `['gun_notify', pid, kind, value]` to `to`
+   * (undefined: the owner): HTTP/2's `settings_changed` and `ping_ack`.
+   */
+  | { readonly type: 'notify'; readonly to: Pid | undefined; readonly kind: string; readonly value: unknown };
 
 /** A request's options, resolved. */
 export interface RequestOptions {
@@ -91,9 +101,12 @@ export interface RequestOptions {
 }
 
 /** The calls every protocol module answers; a call that makes no sense for it answers with an error command. */
+/** Gun's protocol names, as `gun_up`, `gun_down` and `info` give them. */
+export type ProtocolName = 'http' | 'http2' | 'ws';
+
 export interface Protocol {
-  /** Gun's protocol name, as `gun_up` and `gun_down` give it: `'http'`, `'ws'`. */
-  readonly name: 'http' | 'ws';
+  /** Gun's protocol name, as `gun_up` and `gun_down` give it. */
+  readonly name: ProtocolName;
   /** Bytes read from the socket. */
   handle(data: Buffer, out: Command[]): void;
   /**
@@ -126,14 +139,26 @@ export interface Protocol {
   updateFlow(ref: Ref, caller: Pid, increment: number, out: Command[]): void;
   /** The keepalive timer fired: keep the connection alive, or say it is dead. */
   keepalive(out: Command[]): void;
+  /** Milliseconds between keepalive calls; Infinity: none. */
+  keepaliveInterval(): number;
+  /** How long a graceful close may take before the connection gives up on it, in ms. */
+  closingTimeout(): number;
+  /** An upgrade waits for its answer: `wsSend` calls wait in the mailbox meanwhile. */
+  awaitingUpgrade(): boolean;
+  /** The WebSocket a call without a ref is for (the classic dialect's), if any. */
+  wsRef(): Ref | undefined;
+  /** Gun's ping (HTTP/2): `ping_ack` to `caller` when the peer answers. Absent: not supported. */
+  ping?(ref: Ref, caller: Pid, out: Command[]): void;
   /** A graceful close begins (`shutdown`, owner down): say goodbye, then close. */
   closing(reason: unknown, out: Command[]): void;
   /**
-   * The connection is gone: the streams that were still running (Gun's
-   * killed streams). `out` gets the last deliveries, such as the end of a
-   * body that ran to the close.
+   * The connection is gone (for `reason`, as `gun_down` gives it): the
+   * streams that were still running (Gun's killed streams). `out` gets the
+   * last deliveries, such as the end of a body that ran to the close, and
+   * each killed stream's error where the protocol tells one (HTTP: Gun's
+   * `closed` or `['closed', reason]`).
    */
-  down(out: Command[]): Stream[];
+  down(reason: unknown, out: Command[]): Stream[];
   /** What the protocol knows of a stream, or undefined. */
   streamInfo(ref: Ref): { readonly stream: Stream; readonly state: 'running' | 'stopping' } | undefined;
   /** Is this stream the protocol's? */

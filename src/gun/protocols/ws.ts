@@ -95,6 +95,7 @@ export const MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 const DEFLATE = 'permessage-deflate';
 const PAUSE: Command = { type: 'active', active: false };
+const CLOSING: Command = { type: 'closing' };
 const RESUME: Command = { type: 'active', active: true };
 const NORMAL = 'normal';
 /** What a Sender's write callback gets when the write was dropped. */
@@ -618,6 +619,9 @@ export class Ws implements Protocol {
             break;
           case 'close':
             this.sendClose(frame.code, frame.reason);
+            // A graceful close, bounded by closingTimeout (Gun's ws_send
+            // answers {closing, Timeout}).
+            this.emit(CLOSING);
             return;
         }
       }
@@ -672,7 +676,7 @@ export class Ws implements Protocol {
     }
   }
 
-  down(out: Command[]): Stream[] {
+  down(_reason: unknown, out: Command[]): Stream[] {
     this.begin(out);
     try {
       if (!this.gone) {
@@ -734,6 +738,23 @@ export class Ws implements Protocol {
 
   wsUpgrade(stream: Stream, _path: string, _headers: Headers, _opts: ResolvedWsOptions, out: Command[]): void {
     this.wsOnly(stream.replyTo, out);
+  }
+
+  keepaliveInterval(): number {
+    return this.opts.keepalive;
+  }
+
+  closingTimeout(): number {
+    return this.opts.closingTimeout;
+  }
+
+  /** The upgrade is done: nothing waits here. */
+  awaitingUpgrade(): boolean {
+    return false;
+  }
+
+  wsRef(): Ref | undefined {
+    return this.stream.ref;
   }
 
   streamInfo(ref: Ref): { readonly stream: Stream; readonly state: 'running' | 'stopping' } | undefined {

@@ -70,7 +70,7 @@ function viaBeamish(pieces: readonly Buffer[]): Parsed {
   h.request(s, 'GET', '/', [], Buffer.alloc(0), { flow: Infinity }, out);
   out.length = 0;
   for (const piece of pieces) h.handle(piece, out);
-  const killed = h.down(out);
+  const killed = h.down('closed', out);
   const informs: [number, Headers][] = [];
   let status: number | undefined;
   let headers: Headers = [];

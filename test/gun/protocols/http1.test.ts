@@ -500,7 +500,7 @@ describe('Http1 responses', () => {
     h.handle(b(' more'), out);
     assert.equal(closes(out).length, 0);
     const end: Command[] = [];
-    assert.deepEqual(h.down(end), []);
+    assert.deepEqual(h.down('closed', end), []);
     assert.deepEqual(texts([...out, ...end], s), [
       ['response', 'nofin', 200, [['content-type', 'text/plain']]],
       ['data', 'nofin', 'some'],
@@ -515,7 +515,7 @@ describe('Http1 responses', () => {
     const s = get(h, '/', out);
     h.handle(b('HTTP/1.1 200 OK\r\ntransfer-encoding: identity\r\n\r\nraw bytes'), out);
     const end: Command[] = [];
-    h.down(end);
+    h.down('closed', end);
     assert.deepEqual(texts([...out, ...end], s).slice(1), [
       ['data', 'nofin', 'raw bytes'],
       ['data', 'fin', ''],
@@ -599,7 +599,7 @@ describe('Http1 responses', () => {
       const out: Command[] = [];
       const streams = [get(h, '/1', out), get(h, '/2', out), get(h, '/3', out)];
       how(h, out);
-      const killed = h.down(out);
+      const killed = h.down('closed', out);
       return [...normalize(out, streams), { killed: killed.length }];
     };
     const whole = run((h, out) => h.handle(responses, out));
@@ -674,7 +674,7 @@ describe('Http1 responses', () => {
     h.cancel(s3.ref, self(), out);
     h.handle(b('HTTP/1.1 100 Continue\r\n\r\n'), out);
     assert.deepEqual(events(out, s3), []);
-    assert.deepEqual(h.down([]), []);
+    assert.deepEqual(h.down('closed', []), []);
   });
 
   it('cancel of an unknown (or finished) stream is an error, as Gun', () => {
@@ -721,7 +721,7 @@ describe('Http1 keep-alive and close', () => {
     assert.deepEqual(closes(out), ['normal']);
     assert.deepEqual(texts(out, s1).at(-1), ['data', 'fin', 'cd']);
     assert.deepEqual(events(out, s2), []);
-    assert.deepEqual(h.down([]), [], 'no stream is left to be killed');
+    assert.deepEqual(h.down('closed', []), [], 'no stream is left to be killed');
   });
 
   it('a connection: close response without a body closes at once; the streams behind it are killed (Gun also lists the answered one)', () => {
@@ -737,7 +737,7 @@ describe('Http1 keep-alive and close', () => {
       out.some((c) => c.type === 'closing'),
       false,
     );
-    assert.deepEqual(h.down([]), [s2]);
+    assert.deepEqual(h.down('closed', []), [s2]);
   });
 
   it('a body read to the close is no Gun close (Conn2 is keepalive): the streams behind it are told nothing until the close', () => {
@@ -752,7 +752,7 @@ describe('Http1 keep-alive and close', () => {
       out.some((c) => c.type === 'closing'),
       false,
     );
-    assert.deepEqual(h.down([]), [s2]);
+    assert.deepEqual(h.down('closed', []), [s2]);
   });
 
   it('closes after the response to a request that asked for connection: close, and writes nothing after it', () => {
@@ -802,7 +802,7 @@ describe('Http1 keep-alive and close', () => {
     assert.deepEqual(closes(out), ['normal']);
   });
 
-  it('down() returns the streams still running as killed', () => {
+  it('down() returns the streams still running as killed, each told why (gun_http:close/4)', () => {
     const h = http();
     const out: Command[] = [];
     const s1 = get(h, '/', out);
@@ -810,8 +810,16 @@ describe('Http1 keep-alive and close', () => {
     const s3 = get(h, '/', out);
     h.handle(b('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokHTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\npart'), out);
     const end: Command[] = [];
-    assert.deepEqual(h.down(end), [s2, s3]);
-    assert.deepEqual(end, []);
+    assert.deepEqual(h.down('closed', end), [s2, s3]);
+    assert.deepEqual(end, [
+      { type: 'deliver', stream: s2, event: ['error', 'closed'] },
+      { type: 'deliver', stream: s3, event: ['error', 'closed'] },
+    ]);
+    const other = http();
+    const s4 = get(other, '/', []);
+    const why: Command[] = [];
+    other.down(['error', 'econnreset'], why);
+    assert.deepEqual(why, [{ type: 'deliver', stream: s4, event: ['error', ['closed', ['error', 'econnreset']]] }]);
     assert.equal(h.has(s1.ref) || h.has(s2.ref), false);
   });
 
@@ -925,7 +933,7 @@ describe('Http1 flow control', () => {
     h.handle(b('HTTP/1.1 200 OK\r\n\r\nab'), out);
     h.handle(b('cd'), out);
     const end: Command[] = [];
-    assert.deepEqual(h.down(end), []);
+    assert.deepEqual(h.down('closed', end), []);
     assert.deepEqual(texts(end, s), [
       ['data', 'nofin', 'cd'],
       ['data', 'fin', ''],
@@ -1090,7 +1098,7 @@ describe('Http1 WebSocket upgrade', () => {
         { type: 'error', to: s.replyTo, ref: undefined, reason },
         { type: 'close', reason: ['error', reason] },
       ]);
-      assert.deepEqual(h.down([]), [s], what);
+      assert.deepEqual(h.down('closed', []), [s], what);
     }
   });
 
@@ -1105,7 +1113,7 @@ describe('Http1 WebSocket upgrade', () => {
     const late: Command[] = [];
     h.handle(switching(keyOf(up)), late);
     assert.deepEqual(late, []);
-    assert.deepEqual(h.down([]), [], 'a cancelled stream is not killed');
+    assert.deepEqual(h.down('closed', []), [], 'a cancelled stream is not killed');
   });
 
   it('a cancelled upgrade behind another response: that response is read, then the 101 closes the connection instead of switching', () => {
@@ -1421,7 +1429,7 @@ describe('Http1 hostile servers', () => {
           const streams = [get(h, '/', out, [], flow), get(h, '/', out), get(h, '/', out)];
           for (const p of pieces) h.handle(Buffer.from(p), out);
           for (const s of streams) h.updateFlow(s.ref, self(), 100, out);
-          h.down(out);
+          h.down('closed', out);
           assert.ok(closes(out).length <= 1);
         },
       ),

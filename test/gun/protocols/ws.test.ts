@@ -330,10 +330,14 @@ describe('ws protocol: receiving', () => {
     assert.deepEqual(new Peer().read(out), [['close', 4000, '']]);
     assert.deepEqual(closes(out), ['normal']);
     assert.deepEqual(
-      call((o) => m.down(o)),
+      call((o) => m.down('closed', o)),
       [],
     );
-    assert.deepEqual(m.down([]), [stream], 'the stream is reported even after a completed close, as gun_ws:down/1');
+    assert.deepEqual(
+      m.down('closed', []),
+      [stream],
+      'the stream is reported even after a completed close, as gun_ws:down/1',
+    );
     assert.equal(m.streamInfo(stream.ref)?.state, 'stopping');
   });
 
@@ -365,7 +369,7 @@ describe('ws protocol: receiving', () => {
           const out: Command[] = [];
           for (const chunk of chunks) m.handle(Buffer.from(chunk), out);
           m.keepalive(out);
-          m.down(out);
+          m.down('closed', out);
           assert.ok(closes(out).length <= 1);
         },
       ),
@@ -390,7 +394,7 @@ describe('ws protocol: a server that breaks the protocol', () => {
       [],
       'nothing is read after a protocol error',
     );
-    assert.deepEqual(m.down([]), [stream], 'no close handshake: the stream was killed');
+    assert.deepEqual(m.down('closed', []), [stream], 'no close handshake: the stream was killed');
     return reason;
   }
 
@@ -527,7 +531,7 @@ describe('ws protocol: flow control', () => {
     const { m, stream } = setup({ flow: 2 });
     m.handle(six(), []);
     const out: Command[] = [];
-    assert.deepEqual(m.down(out), [stream]);
+    assert.deepEqual(m.down('closed', out), [stream]);
     assert.deepEqual(delivered(out), [
       ['text', 'm3'],
       ['text', 'm4'],
@@ -568,7 +572,7 @@ describe('ws protocol: keepalive', () => {
       call((o) => m.keepalive(o)),
       [],
     );
-    assert.deepEqual(m.down([]), [stream]);
+    assert.deepEqual(m.down('closed', []), [stream]);
   });
 
   it('anything from the server during a period shows it alive', () => {
@@ -698,7 +702,7 @@ describe('ws protocol: sending', () => {
     assert.deepEqual(kinds(out), ['deliver', 'deliver', 'deliver', 'close']);
     assert.deepEqual(delivered(out), [['text', 'late'], 'ping', ['close', 1000, '']]);
     assert.deepEqual(closes(out), ['normal']);
-    assert.deepEqual(m.down([]), [stream]);
+    assert.deepEqual(m.down('closed', []), [stream]);
   });
 
   it('closing sends close 1001 once, then waits for the server close', () => {
@@ -718,7 +722,7 @@ describe('ws protocol: sending', () => {
   it('down before the server answered our close returns the stream', () => {
     const { m, stream } = setup();
     m.closing('shutdown', []);
-    assert.deepEqual(m.down([]), [stream]);
+    assert.deepEqual(m.down('closed', []), [stream]);
   });
 });
 
@@ -858,7 +862,7 @@ describe('ws protocol: permessage-deflate', () => {
       ['text', 'y'.repeat(4000)],
       ['close', 1000, ''],
     ]);
-    assert.deepEqual(m.down([]), [stream]);
+    assert.deepEqual(m.down('closed', []), [stream]);
   });
 
   it('a compressed frame that does not inflate: close 1007', async () => {
@@ -877,7 +881,7 @@ describe('ws protocol: permessage-deflate', () => {
     void cleanedUp.then(() => {
       released = true;
     });
-    assert.deepEqual(m.down([]), [stream]);
+    assert.deepEqual(m.down('closed', []), [stream]);
     await Promise.resolve();
     // The premise: an inflate was running, so zlib is released only once it ends.
     assert.equal(released, false, 'an inflate was running when down came');
@@ -901,11 +905,11 @@ describe('ws protocol: permessage-deflate', () => {
         });
     });
     const sent = call((o) => m.wsSend(stream.ref, caller, [text('w'.repeat(100000)), closeFrame(1000)], o));
-    assert.deepEqual(sent, [], 'deflating is asynchronous');
+    assert.deepEqual(sent, [{ type: 'closing' }], 'deflating is asynchronous: only the close begins');
     // The premise: the deflate is still running when down comes (down's
     // zlib cleanup then ends it at once, with an error).
     assert.equal(done, false);
-    assert.deepEqual(m.down([]), [stream]);
+    assert.deepEqual(m.down('closed', []), [stream]);
     await compressed;
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(laterCommands(), []);
