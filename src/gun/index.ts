@@ -38,6 +38,8 @@ export {
   type GunDown,
   type GunError,
   type GunInform,
+  type GunNotify,
+  type GunPush,
   type GunResponse,
   type GunTrailers,
   type GunUp,

@@ -17,6 +17,7 @@ import { describe } from '../../runtime/validate.js';
 import { type ConnectionInfo, type Control, type StreamInfo, startConnection } from '../connection.js';
 import { dialects } from '../dialects/index.js';
 import { type OpenOptions, resolveOptions } from '../options.js';
+import type { ProtocolName } from '../protocols/protocol.js';
 import { connectionArg, refArg, timeoutArg } from './checks.js';
 import { asConnPid, type ConnPid, type StreamRef } from './ids.js';
 
@@ -48,7 +49,7 @@ export function open(host: string, port: number, opts?: OpenOptions): ConnPid {
 }
 
 /** What `awaitUp` returns: Gun's `{ok, Protocol}` or `{error, Reason}`. */
-export type AwaitUpResult = readonly ['ok', 'http' | 'ws'] | readonly ['error', readonly ['down', unknown] | 'timeout'];
+export type AwaitUpResult = readonly ['ok', ProtocolName] | readonly ['error', readonly ['down', unknown] | 'timeout'];
 
 /**
  * Waits for the connection to be up: Gun's `await_up`, for the gun2 dialect
@@ -67,7 +68,7 @@ export async function awaitUp(pid: ConnPid, timeout?: number | Ref): Promise<Awa
   return withMonitor(pid, timeoutArg('awaitUp', timeout), (ms, mref) =>
     receive(
       [
-        on(['gun_up', pid, _], ([, , protocol]) => ['ok', protocol as 'http' | 'ws'] as const),
+        on(['gun_up', pid, _], ([, , protocol]) => ['ok', protocol as ProtocolName] as const),
         on(['DOWN', mref, 'process', pid, _], ([, , , , reason]) => ['error', ['down', reason]] as const),
       ],
       ms,

@@ -1,9 +1,9 @@
-import { formatTerm } from '../../runtime/index.js';
+import { formatTerm, type Ref } from '../../runtime/index.js';
 import type { ConnPid, StreamRef } from '../api/ids.js';
 import type { IncomingFrame } from '../frames.js';
 import type { Headers } from '../headers.js';
 import { WS_DEFAULTS } from '../options.js';
-import type { IsFin } from '../protocols/protocol.js';
+import type { IsFin, ProtocolName } from '../protocols/protocol.js';
 import type { Dialect } from './dialect.js';
 import {
   binariesShape,
@@ -47,7 +47,7 @@ import {
  * const [, , protocol] = await receive([['gun_up', conn, _]], 5000);
  * ```
  */
-export type GunUp = ['gun_up', ConnPid, 'http' | 'ws'];
+export type GunUp = ['gun_up', ConnPid, ProtocolName];
 
 /**
  * `{gun_down, ConnPid, Protocol, Reason, KilledStreams}`: the connection
@@ -63,7 +63,7 @@ export type GunUp = ['gun_up', ConnPid, 'http' | 'ws'];
  * const [, , protocol, reason, killed] = await receive([['gun_down', conn, _, _, _]]);
  * ```
  */
-export type GunDown = ['gun_down', ConnPid, 'http' | 'ws', unknown, StreamRef[]];
+export type GunDown = ['gun_down', ConnPid, ProtocolName, unknown, StreamRef[]];
 
 /**
  * `{gun_inform, ConnPid, StreamRef, Status, Headers}`: an informational
@@ -160,8 +160,35 @@ export type GunError = ['gun_error', ConnPid, StreamRef, unknown] | ['gun_error'
  * (`['gun_ws', conn, ref, gun.anyFrame]`, see api/patterns.ts) is one of
  * these.
  */
+/**
+ * `{gun_push, ConnPid, StreamRef, NewStreamRef, Method, URI, Headers}`
+ * (HTTP/2): the server promised a response to a request it made up on
+ * our behalf; sent to the parent stream's process, before the pushed
+ * stream's own `gun_response`/`gun_data` on `NewStreamRef`. `uri` is
+ * absolute (`'https://example.org/style.css'`); `headers` are the promised
+ * request's, without pseudo-headers. Cancel `NewStreamRef` to refuse it.
+ *
+ * ```ts
+ * const [, , , pushed, method, uri] = await receive([['gun_push', conn, ref, _, _, _, _]], 5000);
+ * ```
+ */
+export type GunPush = ['gun_push', ConnPid, StreamRef, StreamRef, string, string, Headers];
+
+/**
+ * `{gun_notify, ConnPid, Event, Value}` (HTTP/2): `'settings_changed'`
+ * with the server's settings after each SETTINGS frame it sends (with
+ * `http2Opts.notifySettingsChanged`), a Map with Gun's keys
+ * (`'max_concurrent_streams'`, ..., `'infinity'` for no limit); or
+ * `'ping_ack'` with the ref `gun.ping` returned, to its caller.
+ */
+export type GunNotify =
+  | ['gun_notify', ConnPid, 'settings_changed', Map<string, number | boolean | 'infinity'>]
+  | ['gun_notify', ConnPid, 'ping_ack', Ref];
+
 export type Gun2Message =
   | GunUp
+  | GunPush
+  | GunNotify
   | GunDown
   | GunInform
   | GunResponse
@@ -214,6 +241,18 @@ export function formatGun2(message: readonly unknown[]): string | undefined {
       return formatTerm([tag, conn, ref, headersShape(message[3])]);
     case 'gun_upgrade/5':
       return formatTerm([tag, conn, ref, binariesShape(message[3]), headersShape(message[4])]);
+    case 'gun_push/7':
+      return formatTerm([
+        tag,
+        conn,
+        ref,
+        message[3],
+        binaryShape(message[4]),
+        binaryShape(message[5]),
+        headersShape(message[6]),
+      ]);
+    case 'gun_notify/4':
+      return formatTerm(message);
     case 'gun_ws/4':
       return formatTerm([tag, conn, ref, frameShape(message[3])]);
     default:

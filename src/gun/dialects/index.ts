@@ -58,6 +58,8 @@ export type {
   GunDown,
   GunError,
   GunInform,
+  GunNotify,
+  GunPush,
   GunResponse,
   GunTrailers,
   GunUp,
