@@ -190,14 +190,15 @@ export type Reply = readonly ['$gun_reply', tag: Ref, answer: unknown];
 /** What the public functions send a connection. */
 export type ConnectionMessage = readonly ['$gun_call', Call] | readonly ['$gun_ctl', Control];
 
-type Timer = 'connect_timeout' | 'retry' | 'keepalive' | 'closing';
-
 /** The state and the data only it has: one tagged union, no casts. */
 type State =
   | { readonly name: 'not_connected' }
   | { readonly name: 'connecting'; readonly socket: net.Socket }
   | { readonly name: 'connected'; readonly socket: net.Socket; readonly protocol: Protocol }
   | { readonly name: 'closing'; readonly socket: net.Socket; readonly protocol: Protocol };
+
+/** The states in which a protocol runs on the socket. */
+type Connected = Extract<State, { name: 'connected' | 'closing' }>;
 
 /**
  * Gun's status: is the owner still there, and is the connection to go on?
@@ -537,33 +538,138 @@ export class Connection implements ConnectionHandle, SocketSink {
     }
   }
 
+  /**
+   * Every message goes to the handler of the state the connection is in,
+   * as gun.erl's state functions take their events; what every state
+   * handles alike is `common` (gun.erl's handle_common). A socket event or
+   * timer of an older socket generation is stale and dropped.
+   */
   private handle(msg: readonly unknown[]): void {
+    const state = this.state;
+    switch (state.name) {
+      case 'not_connected':
+        this.notConnectedState(msg);
+        return;
+      case 'connecting':
+        this.connectingState(state, msg);
+        return;
+      case 'connected':
+        this.connectedState(state, msg);
+        return;
+      case 'closing':
+        this.closingState(state, msg);
+        return;
+    }
+  }
+
+  /** not_connected: the retry timer; calls wait in the mailbox (they are not received here). */
+  private notConnectedState(msg: readonly unknown[]): void {
+    if (msg[0] === '$gun_timer') {
+      if (msg[1] === 'retry' && msg[2] === this.gen) this.connect();
+      return;
+    }
+    if (msg[0] === '$gun_sock') return; // a closed socket's last events
+    this.common(msg);
+  }
+
+  /** connecting: the TCP connect and TLS handshake, bounded by connectTimeout. */
+  private connectingState(state: Extract<State, { name: 'connecting' }>, msg: readonly unknown[]): void {
+    switch (msg[0]) {
+      case '$gun_sock': {
+        if (msg[1] !== this.gen) return;
+        const event = msg[2] as SocketEvent;
+        if (event.type === 'connected') this.connected(state.socket);
+        else if (event.type === 'error') this.lastError ??= event.error;
+        else if (event.type === 'closed') this.connectFailed(reasons.socketError(this.lastError));
+        return;
+      }
+      case '$gun_timer':
+        if (msg[1] === 'connect_timeout' && msg[2] === this.gen) {
+          state.socket.destroy();
+          this.connectFailed('timeout');
+        }
+        return;
+      default:
+        this.common(msg);
+    }
+  }
+
+  /** connected: a protocol runs on the socket; calls are carried out. */
+  private connectedState(state: Extract<State, { name: 'connected' }>, msg: readonly unknown[]): void {
     switch (msg[0]) {
       case '$gun_sock':
-        if (msg[1] === this.gen) this.onSocket(msg[2] as SocketEvent);
+        if (msg[1] === this.gen) this.onSocket(state, msg[2] as SocketEvent);
         return;
       case '$gun_timer':
-        if (msg[2] === this.gen) this.onTimer(msg[1] as Timer);
-        return;
-      case '$gun_ctl':
-        this.onControl(msg[1] as Control);
+        if (msg[1] === 'keepalive' && msg[2] === this.gen) {
+          this.keepaliveTimer = undefined;
+          this.run1((out) => state.protocol.keepalive(out));
+          this.armKeepalive(state.protocol.keepaliveInterval());
+        }
         return;
       case '$gun_call':
-        try {
-          this.onCall(msg[1] as Call);
-        } catch (err) {
-          // The calls' arguments are checked before they are sent, so this
-          // is a fault of ours: it must cost the caller one call, never the
-          // connection (Gun's connection likewise outlives a bad call).
-          const call = msg[1] as Call;
-          const caller = 'caller' in call ? call.caller : (call.replyTo ?? this.owner);
-          send(caller, this.dialect.error(this.me, call.ref, ['internal_error', reasons.errorText(err)]));
+        this.callSafely(state, msg[1] as Call);
+        return;
+      default:
+        this.common(msg);
+    }
+  }
+
+  /**
+   * closing: a graceful close under way, bounded by closingTimeout. Calls on
+   * open streams go on; new streams wait for the next connection, or, with
+   * `retry` 0, are refused at once (those are only received then: see
+   * `patterns`), as Gun's closing state does.
+   */
+  private closingState(state: Extract<State, { name: 'closing' }>, msg: readonly unknown[]): void {
+    switch (msg[0]) {
+      case '$gun_sock':
+        if (msg[1] === this.gen) this.onSocket(state, msg[2] as SocketEvent);
+        return;
+      case '$gun_timer':
+        // The peer never finished the close: stop waiting (Gun's closing_timeout).
+        if (msg[1] === 'closing' && msg[2] === this.gen) this.disconnect(closingReason(this.status));
+        return;
+      case '$gun_call': {
+        const call = msg[1] as Call;
+        if (call.kind === 'request' || call.kind === 'ws_upgrade' || call.kind === 'ws_send') {
+          const to = call.kind === 'ws_send' ? call.caller : (call.replyTo ?? this.owner);
+          send(to, this.dialect.error(this.me, call.ref, 'closing'));
+          return;
         }
+        this.callSafely(state, call);
+        return;
+      }
+      default:
+        this.common(msg);
+    }
+  }
+
+  /** What every state handles alike (gun.erl's handle_common): controls and the owner's death. */
+  private common(msg: readonly unknown[]): void {
+    switch (msg[0]) {
+      case '$gun_ctl':
+        this.onControl(msg[1] as Control);
         return;
       case 'DOWN':
         // The owner monitor's; any other is stale (see DOWN) and dropped.
         if (this.status.name === 'up' && msg[1] === this.ownerMonitor) this.onOwnerDown(msg[4]);
         return;
+    }
+  }
+
+  /**
+   * A call, carried out by the protocol. The calls' arguments are checked
+   * before they are sent, so a throw here is a fault of ours: it must cost
+   * the caller one call, never the connection (Gun's connection likewise
+   * outlives a bad call).
+   */
+  private callSafely(state: Connected, call: Call): void {
+    try {
+      this.onCall(state, call);
+    } catch (err) {
+      const caller = 'caller' in call ? call.caller : (call.replyTo ?? this.owner);
+      send(caller, this.dialect.error(this.me, call.ref, ['internal_error', reasons.errorText(err)]));
     }
   }
 
@@ -629,32 +735,27 @@ export class Connection implements ConnectionHandle, SocketSink {
 
   // -- socket events ----------------------------------------------------------
 
-  private onSocket(event: SocketEvent): void {
-    const state = this.state;
+  /** What the socket says while a protocol runs on it (connected or closing). */
+  private onSocket(state: Connected, event: SocketEvent): void {
     switch (event.type) {
-      case 'connected':
-        if (state.name === 'connecting') this.connected(state.socket);
-        return;
       case 'error':
         // The first error is the cause; those after it are its echoes.
         this.lastError ??= event.error;
         return;
       case 'closed':
-        if (state.name === 'connecting') this.connectFailed(reasons.socketError(this.lastError));
-        else if (state.name === 'connected' || state.name === 'closing') {
-          this.disconnect(this.lastError === undefined ? 'closed' : ['error', reasons.socketError(this.lastError)]);
-        }
+        this.disconnect(this.lastError === undefined ? 'closed' : ['error', reasons.socketError(this.lastError)]);
         return;
-      case 'data':
-        if (state.name === 'connected' || state.name === 'closing') {
-          const out: Command[] = [];
-          state.protocol.handle(event.data, out);
-          this.carryOut(out);
-        }
+      case 'data': {
+        const out: Command[] = [];
+        state.protocol.handle(event.data, out);
+        this.carryOut(out);
         return;
+      }
       case 'commands':
-        if (state.name === 'connected' || state.name === 'closing') this.carryOut(event.commands);
+        this.carryOut(event.commands);
         return;
+      case 'connected':
+        return; // not after the connect
     }
   }
 
@@ -663,30 +764,6 @@ export class Connection implements ConnectionHandle, SocketSink {
     this.connectTimer = undefined;
     this.gen++; // the failed socket's late events are stale now
     this.notConnected(reason);
-  }
-
-  private onTimer(timer: Timer): void {
-    const state = this.state;
-    switch (timer) {
-      case 'connect_timeout':
-        if (state.name !== 'connecting') return;
-        state.socket.destroy();
-        this.connectFailed('timeout');
-        return;
-      case 'retry':
-        if (state.name === 'not_connected') this.connect();
-        return;
-      case 'keepalive':
-        if (state.name !== 'connected') return;
-        this.keepaliveTimer = undefined;
-        this.run1((out) => state.protocol.keepalive(out));
-        this.armKeepalive(state.protocol.keepaliveInterval());
-        return;
-      case 'closing':
-        // The peer never finished the close: stop waiting (Gun's closing_timeout).
-        if (state.name === 'closing') this.disconnect(closingReason(this.status));
-        return;
-    }
   }
 
   // -- commands from the protocol ---------------------------------------------
@@ -785,18 +862,7 @@ export class Connection implements ConnectionHandle, SocketSink {
 
   // -- calls ----------------------------------------------------------------
 
-  private onCall(call: Call): void {
-    const state = this.state;
-    if (
-      state.name === 'closing' &&
-      (call.kind === 'request' || call.kind === 'ws_upgrade' || call.kind === 'ws_send')
-    ) {
-      // Only taken with retry 0 (see patterns): Gun refuses new streams then.
-      const to = call.kind === 'ws_send' ? call.caller : (call.replyTo ?? this.owner);
-      send(to, this.dialect.error(this.me, call.ref, 'closing'));
-      return;
-    }
-    if (state.name !== 'connected' && state.name !== 'closing') return;
+  private onCall(state: Connected, call: Call): void {
     const { protocol } = state;
     switch (call.kind) {
       case 'request': {
