@@ -41,6 +41,25 @@ export class ErlangString {
 }
 
 /**
+ * Marks text to print as an atom, quoted where Erlang quotes it
+ * (`'Stream reset by server.'`), rather than by the string rule below:
+ * Gun's HTTP/2 reasons carry their texts as atoms
+ * (`{stream_error,refused_stream,'Stream reset by server.'}`). Only
+ * `formatTerm` reads it; it is not a term to send in place of a string.
+ *
+ * @example
+ * ```ts
+ * formatTerm(['stream_error', 'cancel', new ErlangAtom('Stream reset by server.')]); // {stream_error,cancel,'Stream reset by server.'}
+ * ```
+ */
+export class ErlangAtom {
+  constructor(
+    /** The atom's name. */
+    readonly name: string,
+  ) {}
+}
+
+/**
  * Prints a term the way Erlang would: arrays as tuples `{a,b}`, Buffers as
  * binaries, pids and refs as `<0.4.0>` and `#Ref<...>`, Maps and plain
  * objects as maps `#{k => v}`, `ErlangList`s as lists `[a,b]`. It is for
@@ -114,6 +133,7 @@ export function formatTerm(term: unknown): string {
   if (Array.isArray(term)) return `{${term.map(formatTerm).join(',')}}`;
   if (term instanceof ErlangList) return `[${term.items.map(formatTerm).join(',')}]`;
   if (term instanceof ErlangString) return charlist(term.text);
+  if (term instanceof ErlangAtom) return atom(term.name);
   if (isError(term)) return `#${errorName(term)}<${oneLine(String(term.message))}>`;
   if (term instanceof Map) return map(term.entries());
   if (typeof term === 'object') {

@@ -13,7 +13,7 @@ export {
   ProcessExit,
   ReceiveTimeout,
 } from './errors.js';
-export { ErlangList, ErlangString, errorStacks, formatTerm } from './format.js';
+export { ErlangAtom, ErlangList, ErlangString, errorStacks, formatTerm } from './format.js';
 export { makeRef, Pid, Ref } from './ids.js';
 export { isAlive, node, type ProcessInfo, processes, processInfo, self, selfSignal } from './info.js';
 export { configure, type MessageMode, type RuntimeOptions } from './isolation.js';

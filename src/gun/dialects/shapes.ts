@@ -1,4 +1,5 @@
-import { ErlangList, ErlangString, type Pid, type Ref } from '../../runtime/index.js';
+import { ErlangAtom, ErlangList, ErlangString, type Pid, type Ref } from '../../runtime/index.js';
+import { CONNECTION_ERROR_ATOMS } from '../protocols/http2-codes.js';
 import type { StreamEvent } from '../protocols/protocol.js';
 
 /**
@@ -47,16 +48,26 @@ export function binaryShape(s: unknown): unknown {
 
 /**
  * A Gun reason with its text in Gun's shape: the text of `{badstate, Text}`,
- * `{connection_error, Kind, Text}` and `{stream_error, Kind, Text}` is an
- * Erlang string (gun_http.erl writes them so), also inside `{error, _}`,
+ * `{connection_error, Kind, Text}` is an Erlang string (gun_http.erl
+ * writes them so); over HTTP/2 the texts of `{stream_error, Kind, Text}`,
+ * `{goaway, Code, Text}` and HTTP/2's connection errors are atoms
+ * (gun_http2.erl's); also inside `{error, _}`,
  * `{closed, _}` and `{closing, _}`. Anything else as it is.
  */
 export function reasonShape(reason: unknown): unknown {
   if (!Array.isArray(reason)) return reason;
   const [tag, a, b] = reason;
   if (reason.length === 2 && tag === 'badstate' && typeof a === 'string') return [tag, new ErlangString(a)];
-  if (reason.length === 3 && (tag === 'connection_error' || tag === 'stream_error') && typeof b === 'string') {
-    return [tag, a, new ErlangString(b)];
+  // HTTP/2's texts are atoms in Gun (gun_http2.erl); HTTP/1.1's connection errors strings.
+  if (reason.length === 3 && (tag === 'stream_error' || tag === 'goaway') && typeof b === 'string') {
+    return [tag, a, new ErlangAtom(b)];
+  }
+  if (reason.length === 3 && tag === 'connection_error' && typeof b === 'string') {
+    return [tag, a, CONNECTION_ERROR_ATOMS.has(b) ? new ErlangAtom(b) : new ErlangString(b)];
+  }
+  // HTTP/2's connection error told without a ref: `{Code, Human}`.
+  if (reason.length === 2 && typeof tag === 'string' && typeof a === 'string' && CONNECTION_ERROR_ATOMS.has(a)) {
+    return [tag, new ErlangAtom(a)];
   }
   if (reason.length === 2 && (tag === 'error' || tag === 'closed' || tag === 'closing')) return [tag, reasonShape(a)];
   return reason;

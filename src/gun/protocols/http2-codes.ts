@@ -31,3 +31,23 @@ export const CANCEL = 0x8;
 export const NO_ERROR = 0x0;
 export const PROTOCOL_ERROR = 0x1;
 export const REFUSED_STREAM = 0x7;
+
+/** Gun's texts for HTTP/2 reasons (atoms in Gun: printed as atoms, see dialects/shapes.ts). */
+export const GOAWAY_TEXT = 'The connection is going away.';
+export const RESET_TEXT = 'Stream reset by server.';
+export const TOO_MANY_TEXT = 'Maximum concurrency limit has been reached.';
+export const TOLERANCE_TEXT = 'The number of unacknowledged pings exceed the configured tolerance value.';
+export const HTTP1_PREFACE_TEXT =
+  'Invalid connection preface received. Appears to be an HTTP/1 response? (RFC7540 3.5)';
+/** Ours, in Gun's shape: a stream nghttp2 reset for the server's breach of the protocol. */
+export const BROKEN_STREAM_TEXT = 'The server broke the protocol on this stream.';
+
+/** Ours: nghttp2 ended the session for the server's breach of the protocol (its GOAWAY's code says which). */
+export const BROKEN_CONNECTION_TEXT = 'The server broke the HTTP/2 protocol: the connection was ended.';
+
+/** The connection-error texts of HTTP/2 (atoms in Gun; HTTP/1.1's are strings). */
+export const CONNECTION_ERROR_ATOMS: ReadonlySet<string> = new Set([
+  TOLERANCE_TEXT,
+  HTTP1_PREFACE_TEXT,
+  BROKEN_CONNECTION_TEXT,
+]);

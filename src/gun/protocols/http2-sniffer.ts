@@ -7,7 +7,10 @@
  * `{stream_error, Code, 'Stream reset by server.'}`; one nghttp2 sends for
  * a protocol error is not). Only the 9-byte headers and the first bytes of
  * those two frames' payloads are looked at; everything else is skipped by
- * count, so the cost is a few comparisons per frame.
+ * count, so the cost is a few comparisons per frame. A second one reads
+ * what nghttp2 sends, for its GOAWAYs: on Node 20 a session that nghttp2
+ * ends itself (a frame too large, DATA on a stream never opened) emits
+ * neither 'error' nor 'close', and the connection would hang.
  *
  * RFC 9113 §4.1: length (24 bits), type (8), flags (8), R + stream id (31).
  */
@@ -18,23 +21,35 @@ export interface FrameListener {
   onPushPromise(parent: number, promised: number): void;
   /** The server reset stream `id` with error `code`. */
   onRstStream(id: number, code: number): void;
+  /** A GOAWAY with error `code` (read on what we send: nghttp2 ending the session of its own accord). */
+  onGoaway?(lastStreamId: number, code: number): void;
 }
 
 const HEADER = 9;
 const RST_STREAM = 0x3;
 const PUSH_PROMISE = 0x5;
+const GOAWAY = 0x7;
 const PADDED = 0x8;
 
 export class FrameSniffer {
   /** The frame header being gathered (it may arrive split across reads). */
-  private readonly head = Buffer.alloc(HEADER + 5);
+  private readonly head = Buffer.alloc(HEADER + 8);
   /** Bytes of `head` gathered; how many are wanted (9, or more for the two frames read into). */
   private have = 0;
   private want = HEADER;
   /** Payload bytes still to skip. */
   private skip = 0;
 
-  constructor(private readonly listener: FrameListener) {}
+  /**
+   * `skip`: bytes before the first frame (the 24-byte client preface, when
+   * reading what we send).
+   */
+  constructor(
+    private readonly listener: FrameListener,
+    skip = 0,
+  ) {
+    this.skip = skip;
+  }
 
   feed(data: Buffer): void {
     let pos = 0;
@@ -66,6 +81,7 @@ export class FrameSniffer {
       let extra = 0;
       if (type === RST_STREAM && length === 4) extra = 4;
       else if (type === PUSH_PROMISE) extra = flags & PADDED ? 5 : 4;
+      else if (type === GOAWAY && this.listener.onGoaway !== undefined) extra = 8;
       if (extra > 0 && extra <= length) {
         this.want = HEADER + extra;
         return;
@@ -75,6 +91,7 @@ export class FrameSniffer {
     }
     const read = this.want - HEADER;
     if (type === RST_STREAM) this.listener.onRstStream(id, h.readUInt32BE(HEADER));
+    else if (type === GOAWAY) this.listener.onGoaway?.(h.readUInt32BE(HEADER) & 0x7fffffff, h.readUInt32BE(HEADER + 4));
     else this.listener.onPushPromise(id, h.readUInt32BE(HEADER + read - 4) & 0x7fffffff);
     this.next(length - read);
   }

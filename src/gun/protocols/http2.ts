@@ -5,7 +5,20 @@ import type { WireFrame } from '../frames.js';
 import type { Headers } from '../headers.js';
 import type { ResolvedHttp2Options, ResolvedWsOptions } from '../options.js';
 import * as reasons from '../reasons.js';
-import { CANCEL, errorName, NO_ERROR, PROTOCOL_ERROR, REFUSED_STREAM } from './http2-codes.js';
+import {
+  BROKEN_CONNECTION_TEXT,
+  BROKEN_STREAM_TEXT,
+  CANCEL,
+  errorName,
+  GOAWAY_TEXT,
+  HTTP1_PREFACE_TEXT,
+  NO_ERROR,
+  PROTOCOL_ERROR,
+  REFUSED_STREAM,
+  RESET_TEXT,
+  TOLERANCE_TEXT,
+  TOO_MANY_TEXT,
+} from './http2-codes.js';
 import { FrameSniffer } from './http2-sniffer.js';
 import type { Command, IsFin, Protocol, RequestOptions, Stream, StreamEvent } from './protocol.js';
 import { type Later, Ws } from './ws.js';
@@ -77,11 +90,11 @@ interface H2Stream {
   ws: Ws | undefined;
 }
 
-const GOAWAY_TEXT = 'The connection is going away.';
-const RESET_TEXT = 'Stream reset by server.';
-const TOO_MANY = ['stream_error', 'too_many_streams', 'Maximum concurrency limit has been reached.'] as const;
-const TOLERANCE_TEXT = 'The number of unacknowledged pings exceed the configured tolerance value.';
-const HTTP1_PREFACE_TEXT = 'Invalid connection preface received. Appears to be an HTTP/1 response? (RFC7540 3.5)';
+const TOO_MANY = ['stream_error', 'too_many_streams', TOO_MANY_TEXT] as const;
+const CLIENT_PREFACE_LENGTH = 24;
+/** How long a GOAWAY nghttp2 sent waits for node:http2's 'error' before the connection fails without it (ms). */
+const OWN_GOAWAY_WAIT = 50;
+function noop(): void {}
 const NOT_WS = ['badstate', 'This stream is not a Websocket.'] as const;
 
 /** Request headers node:http2 refuses (RFC 9113 §8.2.2): connection-specific, dropped as Gun drops them. */
@@ -107,6 +120,8 @@ export class Http2 implements Protocol {
   private readonly session: http2.ClientHttp2Session;
   private readonly wire: Wire;
   private readonly sniffer: FrameSniffer;
+  /** Reads what nghttp2 sends, for a GOAWAY of its own accord (see http2-sniffer.ts). */
+  private readonly sent: FrameSniffer;
   private readonly streams = new Map<Ref, H2Stream>();
   private readonly byId = new Map<number, H2Stream>();
   /** Promised stream id → the stream id its PUSH_PROMISE came on. */
@@ -146,6 +161,10 @@ export class Http2 implements Protocol {
     const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
     this.authority = `${host}:${cfg.port}`;
     this.sniffer = new FrameSniffer(this);
+    this.sent = new FrameSniffer(
+      { onPushPromise: noop, onRstStream: noop, onGoaway: (_last, code) => this.onOwnGoaway(code) },
+      CLIENT_PREFACE_LENGTH,
+    );
     this.wire = new Wire(this);
     const { opts } = cfg;
     this.session = http2.connect(`${this.scheme}://${this.authority}`, {
@@ -168,7 +187,7 @@ export class Http2 implements Protocol {
     });
     s.on('remoteSettings', (settings) => this.onRemoteSettings(settings));
     s.on('stream', (pushed, headers) => this.onPush(pushed, headers));
-    s.on('goaway', (code, lastStreamId) => this.onGoaway(code, lastStreamId));
+    s.on('goaway', (code, lastStreamId) => this.onPeerGoaway(code, lastStreamId));
     s.on('error', (err) => this.onSessionError(err));
     s.on('close', () => this.onSessionClose());
   }
@@ -226,6 +245,7 @@ export class Http2 implements Protocol {
 
   /** nghttp2 wrote bytes (Wire). */
   written(chunk: Buffer): void {
+    this.sent.feed(chunk);
     this.emit({ type: 'write', data: chunk });
   }
 
@@ -641,6 +661,12 @@ export class Http2 implements Protocol {
     const serverCode = id === undefined ? undefined : this.serverResets.get(id);
     if (id !== undefined) this.serverResets.delete(id);
     if (this.streams.get(rec.stream.ref) === rec) {
+      if (this.closed || this.session.destroyed) {
+        // The connection failed (node closes its streams first): the stream
+        // is told with the others, as the connection goes down (down()).
+        this.maybeClose();
+        return;
+      }
       this.forget(rec);
       if (rec.ws !== undefined) {
         this.endWs(rec, serverCode === undefined ? reasons.CONNECTION_LOST : resetReason(serverCode));
@@ -654,11 +680,7 @@ export class Http2 implements Protocol {
         const code = rec.req.rstCode ?? PROTOCOL_ERROR;
         this.deliver(rec, [
           'error',
-          [
-            'stream_error',
-            errorName(code === NO_ERROR ? PROTOCOL_ERROR : code),
-            'The server broke the protocol on this stream.',
-          ],
+          ['stream_error', errorName(code === NO_ERROR ? PROTOCOL_ERROR : code), BROKEN_STREAM_TEXT],
         ]);
       }
     }
@@ -720,7 +742,7 @@ export class Http2 implements Protocol {
     this.emit({ type: 'notify', to: undefined, kind: 'settings_changed', value: settingsMap(s) });
   }
 
-  private onGoaway(code: number, lastStreamId: number): void {
+  private onPeerGoaway(code: number, lastStreamId: number): void {
     this.goingAway = true;
     const why = ['goaway', errorName(code), GOAWAY_TEXT];
     for (const rec of [...this.streams.values()]) {
@@ -738,10 +760,24 @@ export class Http2 implements Protocol {
     this.maybeClose();
   }
 
+  /**
+   * nghttp2 sent a GOAWAY we did not ask for: it ended the session for the
+   * server's breach of the protocol (a frame too large, DATA on a stream
+   * never opened, a flood). Node 24 tells it as a session 'error' too;
+   * Node 20 tells nothing, so then this is where the connection fails.
+   */
+  private onOwnGoaway(code: number): void {
+    if (this.goingAway || this.closed) return; // ours: closing(), or the keepalive's
+    // node:http2's 'error' (with nghttp2's words: "Protocol error",
+    // "Flooding was detected...") comes a little later where it comes at
+    // all: it is the better reason then. Without it, after a short wait, ours.
+    setTimeout(() => this.fail(errorName(code), BROKEN_CONNECTION_TEXT), OWN_GOAWAY_WAIT).unref();
+  }
+
   private onSessionError(err: Error): void {
     const code = (err as { code?: unknown }).code;
     if (code === 'ERR_HTTP2_SESSION_ERROR') {
-      // The peer's GOAWAY with an error code: onGoaway told the streams.
+      // The peer's GOAWAY with an error code: onPeerGoaway told the streams.
       return;
     }
     this.fail('protocol_error', err.message);
