@@ -21,6 +21,9 @@ export const USAGE = `usage: beamish [options] ws://host:port/path
   -H, --header 'name: value'   add a header to the request (repeatable)
   -s, --subprotocol name       offer a subprotocol (repeatable; ws:// only)
       --ca file                trust this CA certificate (PEM) for wss:// and https://
+      --http1                  speak HTTP/1.1 only (over TLS, offer only http/1.1 by ALPN)
+      --http2                  speak HTTP/2 only: over TLS, offer only h2 by ALPN; over
+                               http:// and ws://, h2c with prior knowledge
       --js                     print messages in JS notation instead of Erlang's
       --trace                  print, on stderr, what the Gun connection process
                                does: every message it receives and sends, as
@@ -35,11 +38,15 @@ Credentials in the URL (ws://user:pass@host/) are sent as an
 header takes their place.
 
 ws://, wss://: each line of stdin is sent as a text frame; end stdin (Ctrl-D)
-to close.
+to close. The upgrade is HTTP/1.1's, as wscat's; with --http2 it is an
+extended CONNECT (RFC 8441), sent once the server's SETTINGS have come.
 
 get http://, https://: makes one GET and prints every message it brings
-(gun_up, gun_inform, gun_response, gun_data, gun_trailers); exits 0 once the
-body is complete, 1 if the connection or the stream fails.
+(gun_up, gun_inform, gun_response, gun_data, gun_trailers, and on HTTP/2
+gun_push with the pushed responses); exits 0 once the body (and every pushed
+body) is complete, 1 if the connection or the stream fails. Without --http1
+or --http2 it speaks as Gun does: https:// offers h2 then http/1.1 by ALPN
+(gun_up says http2 or http), http:// speaks HTTP/1.1.
 
 shell: a REPL in the manner of Erlang's shell, every line run as one
 long-lived process (docs/shell.md); exits 0 at .exit, Ctrl-D or the end of
@@ -66,6 +73,11 @@ export interface Connect {
   readonly js: boolean;
   /** `--trace`: trace the connection process (send, receive, procs) to stderr. */
   readonly trace: boolean;
+  /**
+   * `--http1` or `--http2`: the one HTTP version to speak; undefined when
+   * neither was given (`get`: Gun's default protocols; `ws`: HTTP/1.1).
+   */
+  readonly http: 'http1' | 'http2' | undefined;
 }
 
 /** What the command line asks for. */
@@ -76,6 +88,8 @@ const common = {
   ca: { type: 'string' },
   js: { type: 'boolean' },
   trace: { type: 'boolean' },
+  http1: { type: 'boolean' },
+  http2: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -105,6 +119,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let caFile: string | undefined;
   let js = false;
   let trace = false;
+  let http: 'http1' | 'http2' | undefined;
   let target: string | undefined;
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;
@@ -121,7 +136,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
       if (name === 'help') return { kind: 'help' };
       if (name === 'version') return { kind: 'version' };
       if (name === 'trace') trace = true;
-      else js = true;
+      else if (name === 'http1' || name === 'http2') {
+        if (http !== undefined && http !== name) throw new UsageError('--http1 and --http2 cannot be used together');
+        http = name;
+      } else js = true;
       continue;
     }
     if (value === undefined) throw new UsageError(`${rawName} needs a value`);
@@ -140,7 +158,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (mode === 'shell') return { kind: 'shell' };
   if (target === undefined) throw new UsageError('missing the URL to connect to');
   const url = urlFor(mode, target);
-  return { kind: 'connect', mode, url, headers: takeCredentials(url, headers), protocols, caFile, js, trace };
+  return { kind: 'connect', mode, url, headers: takeCredentials(url, headers), protocols, caFile, js, trace, http };
 }
 
 /** `'name: value'` → `['name', 'value']`, both trimmed. */
