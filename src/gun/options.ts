@@ -411,12 +411,16 @@ function byteLimit(fn: string, name: string, value: unknown, fallback: number): 
 }
 
 /** Validates a request's options (`reqOpts`). */
-export function resolveRequestOptions(fn: string, value: unknown): { replyTo: Pid | undefined; flow: number } {
-  if (value === undefined) return { replyTo: undefined, flow: Infinity };
+export function resolveRequestOptions(
+  fn: string,
+  value: unknown,
+): { replyTo: Pid | undefined; flow: number | undefined } {
+  if (value === undefined) return { replyTo: undefined, flow: undefined };
   const o = assertObject(fn, 'reqOpts', value, REQUEST_KEYS);
   return {
     replyTo: o.replyTo === undefined ? undefined : pid(fn, 'reqOpts.replyTo', o.replyTo),
-    flow: credit(fn, 'reqOpts.flow', o.flow ?? Infinity, 'data messages'),
+    // Unset: the connection's default (HTTP/2's http2Opts.flow; none over HTTP/1.1).
+    flow: o.flow === undefined ? undefined : credit(fn, 'reqOpts.flow', o.flow, 'data messages'),
   };
 }
 

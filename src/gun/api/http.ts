@@ -277,12 +277,19 @@ export type AwaitResult =
   | readonly ['response', IsFin, number, Headers]
   | readonly ['data', IsFin, Buffer]
   | readonly ['trailers', Headers]
+  /** HTTP/2 push on this stream: the pushed stream's ref, its method, URI and request headers. */
+  | readonly ['push', StreamRef, string, string, Headers]
   | readonly ['upgrade', string[], Headers]
+  /** HTTP/2: a `gun_notify` of the connection (`'settings_changed'`, `'ping_ack'`), as Gun's await returns it. */
+  | readonly ['notify', string, unknown]
   | readonly ['ws', IncomingFrame]
   | readonly ['error', AwaitError];
 
 /**
- * Gun's `await`: the next message of stream `ref`, or why none came: a
+ * Gun's `await`: the next message of stream `ref` (over HTTP/2 also a
+ * push on it, `['push', pushedRef, method, uri, headers]`, and the
+ * connection's `gun_notify`, `['notify', kind, value]`, as Gun's await
+ * returns them), or why none came: a
  * stream error, a connection error (`gun_error` without a ref), the
  * connection's death (`['down', reason]`), or `'timeout'`. `timeout` in ms
  * (default 5000), or the ref of a monitor on the connection the caller
@@ -313,8 +320,10 @@ async function awaitStream(pid: ConnPid, ref: StreamRef | undefined, timeout?: n
         ['gun_response', pid, ref, _, _, _],
         ['gun_data', pid, ref, _, _],
         ['gun_trailers', pid, ref, _],
+        ['gun_push', pid, ref, _, _, _, _],
         ['gun_upgrade', pid, ref, _, _],
         ['gun_ws', pid, ref, _],
+        ['gun_notify', pid, _, _],
         ['gun_error', pid, ref, _],
         ['gun_error', pid, _],
         ['DOWN', mref, 'process', pid, _],
@@ -339,6 +348,8 @@ function awaitResult(message: readonly unknown[]): AwaitResult {
         : ['error', ['connection_error', message[2]]];
     case 'DOWN':
       return ['error', ['down', message[4]]];
+    case 'gun_notify':
+      return ['notify', message[2], message[3]] as unknown as AwaitResult;
     default:
       // gun_inform → ['inform', status, headers], gun_data → ['data', isFin, data], ...
       return [(message[0] as string).slice(4), ...message.slice(3)] as unknown as AwaitResult;

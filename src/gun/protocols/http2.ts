@@ -147,6 +147,8 @@ export class Http2 implements Protocol {
   private closeReason: unknown = 'normal';
   private closed = false;
   private gone = false;
+  /** nghttp2 has written a GOAWAY of ours: once no stream is left, the connection can close. */
+  private goawaySent = false;
   private unackedPings = 0;
   /** The first bytes from the server, to tell an HTTP/1 answer to our preface. */
   private firstBytes = true;
@@ -245,8 +247,9 @@ export class Http2 implements Protocol {
 
   /** nghttp2 wrote bytes (Wire). */
   written(chunk: Buffer): void {
-    this.sent.feed(chunk);
+    // The write first: a GOAWAY read in it may close the connection, after it.
     this.emit({ type: 'write', data: chunk });
+    this.sent.feed(chunk);
   }
 
   // -- socket data ---------------------------------------------------------------
@@ -289,8 +292,10 @@ export class Http2 implements Protocol {
     this.call(out, () => {
       const h: http2.OutgoingHttpHeaders = { ':method': method, ':scheme': this.scheme, ':path': path };
       this.addHeaders(h, headers);
+      // Gun's: the body's length when it is given whole (0 for a GET); none for a streamed one.
+      if (body !== undefined && h['content-length'] === undefined) h['content-length'] = String(body.length);
       const endStream = body !== undefined && body.length === 0;
-      const rec = this.open(stream, 'request', h, endStream, opts.flow, undefined, []);
+      const rec = this.open(stream, 'request', h, endStream, opts.flow ?? this.opts.flow, undefined, []);
       if (rec === undefined) return;
       if (body !== undefined && body.length > 0) {
         rec.req.end(body);
@@ -615,6 +620,9 @@ export class Http2 implements Protocol {
     if (!this.streams.has(rec.stream.ref)) return;
     if (rec.held !== undefined) this.sendData(rec, 'nofin', rec.held);
     rec.held = chunk;
+    // The credit is spent as the piece comes in, so that the piece held
+    // back is within it: `n` credits, `n` gun_data, then reading pauses.
+    if (--rec.credit <= 0) rec.req.pause();
     if (!rec.flushScheduled) {
       rec.flushScheduled = true;
       setImmediate(() => {
@@ -631,7 +639,6 @@ export class Http2 implements Protocol {
   private sendData(rec: H2Stream, isFin: IsFin, data: Buffer): void {
     rec.held = undefined;
     this.deliver(rec, ['data', isFin, data]);
-    if (isFin === 'nofin' && --rec.credit <= 0) rec.req.pause();
   }
 
   private onTrailers(rec: H2Stream, t: http2.IncomingHttpHeaders): void {
@@ -744,6 +751,21 @@ export class Http2 implements Protocol {
 
   private onPeerGoaway(code: number, lastStreamId: number): void {
     this.goingAway = true;
+    if (code !== NO_ERROR) {
+      // node:http2 destroys the session on a GOAWAY with an error code,
+      // right after this event, killing the streams the server said it will
+      // still process. Gun lets those finish (gun_http2:goaway_streams), so
+      // that one destroy becomes node's graceful close instead.
+      const session = this.session;
+      const destroy = session.destroy;
+      session.destroy = function gracefully(this: http2.ClientHttp2Session): void {
+        session.destroy = destroy;
+        session.close();
+      } as typeof session.destroy;
+      setImmediate(() => {
+        session.destroy = destroy;
+      });
+    }
     const why = ['goaway', errorName(code), GOAWAY_TEXT];
     for (const rec of [...this.streams.values()]) {
       const id = rec.req.id;
@@ -767,7 +789,12 @@ export class Http2 implements Protocol {
    * Node 20 tells nothing, so then this is where the connection fails.
    */
   private onOwnGoaway(code: number): void {
-    if (this.goingAway || this.closed) return; // ours: closing(), or the keepalive's
+    this.goawaySent = true;
+    if (this.goingAway || this.closed) {
+      // Ours (closing(), an answer to the server's, the keepalive's).
+      this.maybeClose();
+      return;
+    }
     // node:http2's 'error' (with nghttp2's words: "Protocol error",
     // "Flooding was detected...") comes a little later where it comes at
     // all: it is the better reason then. Without it, after a short wait, ours.
@@ -795,13 +822,16 @@ export class Http2 implements Protocol {
   }
 
   /**
-   * Once going away and no stream is left, the session closes (node:http2
-   * writes its GOAWAY first), and then the connection ('close' event).
+   * Once going away and no stream is left, the connection closes, once
+   * our GOAWAY is written (node:http2 may never destroy a session that
+   * the peer sent a GOAWAY to with no stream open: Gun closes then).
    */
   private maybeClose(): void {
     if (!this.goingAway || this.closed || this.streams.size > 0 || this.opened > 0) return;
-    if (this.session.destroyed) this.close(this.closeReason);
-    else if (!this.session.closed) this.session.close();
+    // Our GOAWAY is out (Gun answers the server's with its own, then closes):
+    // close now, before the server's close can be taken for a lost connection.
+    if (this.goawaySent || this.session.destroyed) this.close(this.closeReason);
+    else if (!this.session.closed) this.session.close(); // writes our GOAWAY (onOwnGoaway)
   }
 
   private close(reason: unknown): void {
@@ -831,9 +861,20 @@ export class Http2 implements Protocol {
     this.call(out, () => {
       if (this.closed) return;
       this.goingAway = true;
-      // GOAWAY; the streams under way finish, then the session closes.
-      if (!this.session.closed) this.session.close();
-      this.maybeClose();
+      if (this.streams.size === 0 && this.opened === 0) {
+        this.maybeClose();
+        return;
+      }
+      // GOAWAY; the streams under way finish, then the session closes. Not
+      // at once: a request made just before (this turn, or before node's
+      // session 'connect') must go out first, as Gun's was written at the
+      // call, and nghttp2 opens no stream after its GOAWAY.
+      const session = this.session;
+      const close = (): void => {
+        if (!session.closed && !session.destroyed) session.close();
+      };
+      if (session.connecting) session.once('connect', () => setImmediate(close));
+      else setImmediate(close);
     });
   }
 

@@ -96,8 +96,12 @@ export type Command =
 
 /** A request's options, resolved. */
 export interface RequestOptions {
-  /** gun_data messages the reply-to process may be sent before reading pauses; Infinity: no flow control. */
-  readonly flow: number;
+  /**
+   * gun_data messages the reply-to process may be sent before reading
+   * pauses; Infinity: no flow control; undefined: the protocol's default
+   * (HTTP/2's `http2Opts.flow`, as Gun's; Infinity over HTTP/1.1).
+   */
+  readonly flow: number | undefined;
 }
 
 /** The calls every protocol module answers; a call that makes no sense for it answers with an error command. */
