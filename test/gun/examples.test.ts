@@ -89,4 +89,25 @@ describe('the demo and the examples', () => {
       ].join('\n'),
     );
   });
+
+  it('the HTTP/2 porting example (docs/porting.md (c)): the loop, a ping, a push before its page, and exits by itself', async () => {
+    const { stdout } = await tsx('examples/porting/http2-push.ts');
+    assert.equal(
+      // The server's port is a free one, different each run.
+      stdout.replace(/http:\/\/127\.0\.0\.1:\d+\//, 'http://127.0.0.1:PORT/'),
+      [
+        'up: http2',
+        'ping_ack',
+        '/hello 200 Hello world!',
+        '/stream 200 Hello world!',
+        '/missing 404 (no body)',
+        // Cancelled: only that stream is reset, the next request goes on the same connection.
+        '/slow timed out',
+        'push GET http://127.0.0.1:PORT/style.css 200 body { color: teal }',
+        '/ 200 <link rel="stylesheet" href="/style.css">Hello world!',
+        'connection down: shutdown',
+        '',
+      ].join('\n'),
+    );
+  });
 });
