@@ -28,19 +28,6 @@ const TODO_T = 500;
 /** How much the heap may grow across a flood: loose, only to catch a runaway. */
 const HEAP_BOUND = 50 * 1024 * 1024;
 
-/**
- * node:http2 on Node 20 does not notice when nghttp2 itself ends the
- * session for a connection error it detects while reading (a frame over
- * SETTINGS_MAX_FRAME_SIZE, DATA on an idle stream): nghttp2 writes its
- * GOAWAY, but the session emits no 'error' nor 'close', so the connection
- * hangs with its streams open. Node 24 emits the error.
- */
-const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
-const NGHTTP2_TERMINATE_UNSEEN =
-  NODE_MAJOR < 24
-    ? 'node:http2 (Node 20) does not report a session nghttp2 terminated itself: no gun_down, the connection hangs'
-    : undefined;
-
 const ok200 = raw.hpack([[':status', '200']]);
 
 // -- the guard -------------------------------------------------------------------------

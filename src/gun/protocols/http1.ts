@@ -353,7 +353,14 @@ export class Http1 implements Protocol {
     }
     if (!hasHost) first += `host: ${this.authority}\r\n`;
     const head = `${method} ${path} ${this.version}\r\n${first}${fields}\r\n`;
-    const hs = this.open(stream, method === 'HEAD', undefined, opts.flow ?? Infinity, bodyOut, this.requestCloses(connection));
+    const hs = this.open(
+      stream,
+      method === 'HEAD',
+      undefined,
+      opts.flow ?? Infinity,
+      bodyOut,
+      this.requestCloses(connection),
+    );
     this.writeHead(hs, head, body, out);
   }
 
