@@ -166,6 +166,12 @@ await group('http', async () => {
   figures.push(...(await httpBenchmarks()));
 });
 
+await group('http2', async () => {
+  // Loaded only for its group, as the http group (undici); its server runs in a process of its own.
+  const { http2Benchmarks } = await import('./http2.bench.js');
+  figures.push(...(await http2Benchmarks()));
+});
+
 await group('scale', async () => {
   // Loaded only for its group; its clients and server run in processes of their own.
   const { scaleBenchmarks, scaleOptions } = await import('./scale.bench.js');
