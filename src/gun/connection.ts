@@ -476,6 +476,10 @@ export class Connection implements ConnectionHandle, SocketSink {
   private lastError: Error | undefined;
   private connectTimer: Ref | undefined;
   private keepaliveTimer: Ref | undefined;
+  /** Batches of commands posted to the mailbox and not carried out yet (this socket's). */
+  private postedBatches = 0;
+  /** The patterns of the receive the process waits in (see postCommands). */
+  private waitingWith: readonly unknown[] = PATTERNS.not_connected;
   /** The socket corked for this turn's writes, and the writes since. */
   private corked: net.Socket | undefined;
   private corkedWrites = 0;
@@ -497,7 +501,7 @@ export class Connection implements ConnectionHandle, SocketSink {
       this.connect();
       // The loop that waits is kept small: an idle connection waits in it,
       // and its suspended frame (every local and temporary) is kept as long.
-      for (;;) this.handleAll((await receive(this.patterns())) as readonly unknown[]);
+      for (;;) this.handleAll((await receive((this.waitingWith = this.patterns()))) as readonly unknown[]);
     } finally {
       // Whatever ends this process (an exit of its own, a kill while it
       // waits in receive), its socket goes with it. A finally costs nothing,
@@ -677,6 +681,7 @@ export class Connection implements ConnectionHandle, SocketSink {
 
   private connect(): void {
     const gen = ++this.gen;
+    this.postedBatches = 0;
     this.lastError = undefined;
     const socket = openSocket(this.cfg, this, gen);
     this.state = { name: 'connecting', socket };
@@ -692,7 +697,37 @@ export class Connection implements ConnectionHandle, SocketSink {
   }
 
   /** Commands the WebSocket module made outside any call (protocols/ws.ts's `later`). */
+  /** A write for the current socket, now (protocols/ws.ts's `Later.writeNow`). */
+  writeNow(data: Buffer): boolean {
+    const state = this.state;
+    if (state.name !== 'connected' && state.name !== 'closing') return false;
+    this.write(state.socket, data);
+    return true;
+  }
+
+  /**
+   * Commands a protocol made outside any call. Those that only tell
+   * (deliveries, errors, notifications, writes) are carried out at once when
+   * no earlier batch waits in the mailbox, so that order holds: a response
+   * node:http2 reports on the next tick reaches its process without
+   * another turn of this one. Any other batch (a close, a pause) is posted
+   * and carried out in turn.
+   */
   postCommands(commands: Command[]): void {
+    const state = this.state;
+    if (
+      this.postedBatches === 0 &&
+      (state.name === 'connected' || state.name === 'closing') &&
+      isAlive(this.me) &&
+      commands.every(onlyTells)
+    ) {
+      this.carryOut(commands);
+      // What the process waits for may have changed meanwhile (an upgrade
+      // answered: wsSend calls may now be taken): a turn to look again.
+      if (this.patterns() === this.waitingWith) return;
+      commands = [];
+    }
+    this.postedBatches++;
     this.post(this.gen, { type: 'commands', commands });
   }
 
@@ -752,6 +787,7 @@ export class Connection implements ConnectionHandle, SocketSink {
         return;
       }
       case 'commands':
+        this.postedBatches--;
         this.carryOut(event.commands);
         return;
       case 'connected':
@@ -763,6 +799,7 @@ export class Connection implements ConnectionHandle, SocketSink {
     if (this.connectTimer !== undefined) cancelTimer(this.connectTimer);
     this.connectTimer = undefined;
     this.gen++; // the failed socket's late events are stale now
+    this.postedBatches = 0;
     this.notConnected(reason);
   }
 
@@ -1009,6 +1046,7 @@ export class Connection implements ConnectionHandle, SocketSink {
     if (state.name !== 'connected' && state.name !== 'closing') return;
     this.closeSocket(state.socket);
     this.gen++; // the closed socket's late events are stale now
+    this.postedBatches = 0;
     this.cancelKeepalive();
     this.state = { name: 'not_connected' };
     const out: Command[] = [];
@@ -1088,6 +1126,11 @@ export class Connection implements ConnectionHandle, SocketSink {
   get currentOwner(): Pid {
     return this.owner;
   }
+}
+
+/** A command that only tells someone something, or writes: carried out outside a turn (see postCommands). */
+function onlyTells(cmd: Command): boolean {
+  return cmd.type === 'deliver' || cmd.type === 'error' || cmd.type === 'notify' || cmd.type === 'write';
 }
 
 function destroySocket(this: net.Socket): void {

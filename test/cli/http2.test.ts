@@ -273,8 +273,12 @@ describe('beamish get over HTTP/2', { concurrency: 4 }, () => {
     assert.equal(pushedHead, `${RESPONSE}]}`);
     assert.equal(body(pushedData), 'pushed,late');
     assert.equal(raw.length, 2 + 1 + parentData.length + 1 + pushedData.length, r.stdout);
-    // The pushed body ended after the parent's: the command waited for it.
-    assert.match(raw.at(-1) ?? '', new RegExp(`^\\{gun_data,<0\\.\\d+\\.0>,${pushed.replace(/[.<>]/g, '\\$&')},fin,`));
+    // The pushed body ends after the parent's (the server ends it once the
+    // parent's stream is closed), and it is complete ('late' is its last
+    // piece): the command waited for it. Which of the two fins prints last
+    // is not fixed: node:http2 tells the end of a body that ends with an
+    // empty DATA frame a tick later than a piece with its END_STREAM.
+    assert.match(pushedData.at(-1) ?? '', /,fin,/);
   });
 
   it('--trace shows the HTTP/2 messages (gun_up http2, gun_push) in Erlang notation, as stdout prints them', async () => {

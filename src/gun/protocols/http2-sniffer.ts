@@ -23,9 +23,16 @@ export interface FrameListener {
   onRstStream(id: number, code: number): void;
   /** A GOAWAY with error `code` (read on what we send: nghttp2 ending the session of its own accord). */
   onGoaway?(lastStreamId: number, code: number): void;
+  /**
+   * A DATA frame on stream `id` carrying `bytes` of data (padding left
+   * out); `end`: its END_STREAM flag, this is the stream's last.
+   */
+  onData?(id: number, bytes: number, end: boolean): void;
 }
 
 const HEADER = 9;
+const DATA = 0x0;
+const END_STREAM = 0x1;
 const RST_STREAM = 0x3;
 const PUSH_PROMISE = 0x5;
 const GOAWAY = 0x7;
@@ -82,6 +89,15 @@ export class FrameSniffer {
       if (type === RST_STREAM && length === 4) extra = 4;
       else if (type === PUSH_PROMISE) extra = flags & PADDED ? 5 : 4;
       else if (type === GOAWAY && this.listener.onGoaway !== undefined) extra = 8;
+      else if (type === DATA && this.listener.onData !== undefined) {
+        if (flags & PADDED && length >= 1)
+          extra = 1; // the pad length
+        else {
+          this.listener.onData(id, length, (flags & END_STREAM) !== 0);
+          this.next(length);
+          return;
+        }
+      }
       if (extra > 0 && extra <= length) {
         this.want = HEADER + extra;
         return;
@@ -90,7 +106,9 @@ export class FrameSniffer {
       return;
     }
     const read = this.want - HEADER;
-    if (type === RST_STREAM) this.listener.onRstStream(id, h.readUInt32BE(HEADER));
+    if (type === DATA)
+      this.listener.onData?.(id, Math.max(0, length - 1 - (h[HEADER] as number)), (flags & END_STREAM) !== 0);
+    else if (type === RST_STREAM) this.listener.onRstStream(id, h.readUInt32BE(HEADER));
     else if (type === GOAWAY) this.listener.onGoaway?.(h.readUInt32BE(HEADER) & 0x7fffffff, h.readUInt32BE(HEADER + 4));
     else this.listener.onPushPromise(id, h.readUInt32BE(HEADER + read - 4) & 0x7fffffff);
     this.next(length - read);

@@ -75,9 +75,8 @@ interface H2Stream {
   localFin: boolean;
   /** gun_data messages left before the stream's reading pauses. */
   credit: number;
-  /** The last data chunk, held until the next one or the end says whether it is the last. */
-  held: Buffer | undefined;
-  flushScheduled: boolean;
+  /** Bytes of body received, to tell the last piece (see onData). */
+  bytesIn: number;
   /** The final response was delivered; `done` once its end was too. */
   responded: boolean;
   done: boolean;
@@ -91,7 +90,39 @@ interface H2Stream {
 }
 
 const TOO_MANY = ['stream_error', 'too_many_streams', TOO_MANY_TEXT] as const;
+
+// -- the streams' listeners, shared by every stream (no closures per stream) --------
+
+const REC: unique symbol = Symbol('beamish.gun.h2.stream');
+const OWNER: unique symbol = Symbol('beamish.gun.h2.owner');
+/** A node:http2 stream that knows its record and its module. */
+type Tagged = http2.ClientHttp2Stream & { [REC]: H2Stream; [OWNER]: Http2 };
+
+function streamOnHeaders(this: Tagged, h: http2.IncomingHttpHeaders): void {
+  this[OWNER].onInform(this[REC], h);
+}
+function streamOnResponse(this: Tagged, h: http2.IncomingHttpHeaders, flags: number): void {
+  this[OWNER].onResponse(this[REC], h, flags);
+}
+function streamOnData(this: Tagged, chunk: Buffer): void {
+  this[OWNER].onBody(this[REC], chunk);
+}
+function streamOnTrailers(this: Tagged, t: http2.IncomingHttpHeaders): void {
+  this[OWNER].onTrailers(this[REC], t);
+}
+function streamOnEnd(this: Tagged): void {
+  this[OWNER].onEnd(this[REC]);
+}
+function streamOnReady(this: Tagged): void {
+  this[OWNER].onReady(this[REC]);
+}
+function streamOnClose(this: Tagged): void {
+  this[OWNER].onStreamClose(this[REC]);
+}
+/** Told through 'close' (rstCode), see onStreamClose. */
+function streamOnError(): void {}
 const CLIENT_PREFACE_LENGTH = 24;
+const EMPTY = Buffer.alloc(0);
 /** How long a GOAWAY nghttp2 sent waits for node:http2's 'error' before the connection fails without it (ms). */
 const OWN_GOAWAY_WAIT = 50;
 function noop(): void {}
@@ -108,6 +139,13 @@ class Wire extends Duplex {
   override _read(): void {}
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.h2.written(chunk);
+    cb();
+  }
+  /** What node:http2's stream socket writes in one go (it corks around its writes): one write of ours. */
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    this.h2.written(
+      chunks.length === 1 ? (chunks[0] as { chunk: Buffer }).chunk : Buffer.concat(chunks.map((c) => c.chunk)),
+    );
     cb();
   }
   override _final(cb: (err?: Error | null) => void): void {
@@ -128,6 +166,9 @@ export class Http2 implements Protocol {
   private readonly pushParents = new Map<number, number>();
   /** Stream ids the server reset, with the code (the sniffer sees them before nghttp2 tells). */
   private readonly serverResets = new Map<number, number>();
+  /** DATA bytes the server sent on each stream so far, and in all once its END_STREAM came (see onData). */
+  private readonly dataSeen = new Map<number, number>();
+  private readonly dataEnds = new Map<number, number>();
   private readonly authority: string;
   private readonly scheme: 'http' | 'https';
   private readonly opts: ResolvedHttp2Options;
@@ -247,8 +288,14 @@ export class Http2 implements Protocol {
 
   /** nghttp2 wrote bytes (Wire). */
   written(chunk: Buffer): void {
+    if (this.gone) return;
     // The write first: a GOAWAY read in it may close the connection, after it.
-    this.emit({ type: 'write', data: chunk });
+    // Straight to the socket where the connection allows it: every byte on
+    // it is nghttp2's, in order, so a write cannot overtake another.
+    const later = this.later;
+    if (typeof later === 'function' || later.writeNow === undefined || !later.writeNow(chunk)) {
+      this.emit({ type: 'write', data: chunk });
+    }
     this.sent.feed(chunk);
   }
 
@@ -276,6 +323,14 @@ export class Http2 implements Protocol {
 
   onRstStream(id: number, code: number): void {
     this.serverResets.set(id, code);
+  }
+
+  onData(id: number, bytes: number, end: boolean): void {
+    const seen = (this.dataSeen.get(id) ?? 0) + bytes;
+    if (end) {
+      this.dataSeen.delete(id);
+      this.dataEnds.set(id, seen);
+    } else if (bytes > 0) this.dataSeen.set(id, seen);
   }
 
   // -- calls -----------------------------------------------------------------------
@@ -359,8 +414,7 @@ export class Http2 implements Protocol {
       kind,
       localFin: endStream,
       credit: flow,
-      held: undefined,
-      flushScheduled: false,
+      bytesIn: 0,
       responded: false,
       done: false,
       resetByServer: undefined,
@@ -370,19 +424,25 @@ export class Http2 implements Protocol {
     };
     this.opened++;
     this.track(rec);
-    req.on('headers', (h) => this.onInform(rec, h));
-    req.on('response', (h, flags) => this.onResponse(rec, h, flags));
+    req.on('headers', streamOnHeaders);
+    req.on('response', streamOnResponse);
     return rec;
   }
 
   /** Listens to the stream's end; `byId` once it has an id. */
   private track(rec: H2Stream): void {
     this.streams.set(rec.stream.ref, rec);
-    const { req } = rec;
+    const req = rec.req as Tagged;
+    req[REC] = rec;
+    req[OWNER] = this;
     if (req.id !== undefined) this.byId.set(req.id, rec);
-    else req.once('ready', () => this.byId.set(req.id as number, rec));
-    req.on('error', () => {}); // told through 'close' (rstCode), see onStreamClose
-    req.on('close', () => this.onStreamClose(rec));
+    else req.once('ready', streamOnReady);
+    req.on('error', streamOnError);
+    req.on('close', streamOnClose);
+  }
+
+  onReady(rec: H2Stream): void {
+    this.byId.set(rec.req.id as number, rec);
   }
 
   data(ref: Ref, caller: Pid, isFin: IsFin, data: Buffer, out: Command[]): void {
@@ -582,13 +642,13 @@ export class Http2 implements Protocol {
 
   // -- what the server says on a stream ---------------------------------------------
 
-  private onInform(rec: H2Stream, h: http2.IncomingHttpHeaders): void {
+  onInform(rec: H2Stream, h: http2.IncomingHttpHeaders): void {
     if (!this.streams.has(rec.stream.ref)) return;
     const status = Number(h[':status']);
     if (status >= 100 && status < 200) this.deliver(rec, ['inform', status, pairs(h)]);
   }
 
-  private onResponse(rec: H2Stream, h: http2.IncomingHttpHeaders, flags: number): void {
+  onResponse(rec: H2Stream, h: http2.IncomingHttpHeaders, flags: number): void {
     if (!this.streams.has(rec.stream.ref)) return;
     const status = Number(h[':status']);
     const headers = pairs(h);
@@ -605,65 +665,56 @@ export class Http2 implements Protocol {
       return;
     }
     const { req } = rec;
-    req.on('data', (chunk: Buffer) => this.onData(rec, chunk));
-    req.on('trailers', (t: http2.IncomingHttpHeaders) => this.onTrailers(rec, t));
-    req.on('end', () => this.onEnd(rec));
+    req.on('data', streamOnData);
+    req.on('trailers', streamOnTrailers);
+    req.on('end', streamOnEnd);
     if (rec.credit <= 0) req.pause();
   }
 
   /**
    * A piece of body. Gun sends the last piece with `fin`; node tells the
-   * end separately ('end', on the next tick), so each piece is held until
-   * the next one, the end, or the next turn, whichever comes first.
+   * end only after it ('end'), so the frame reader counts each stream's
+   * DATA bytes up to its END_STREAM (onData): the piece that reaches
+   * that count is the last, and goes with `fin` at once. An END_STREAM on
+   * an empty DATA frame after the last piece is an empty `fin`, as in Gun.
    */
-  private onData(rec: H2Stream, chunk: Buffer): void {
-    if (!this.streams.has(rec.stream.ref)) return;
-    if (rec.held !== undefined) this.sendData(rec, 'nofin', rec.held);
-    rec.held = chunk;
-    // The credit is spent as the piece comes in, so that the piece held
-    // back is within it: `n` credits, `n` gun_data, then reading pauses.
-    if (--rec.credit <= 0) rec.req.pause();
-    if (!rec.flushScheduled) {
-      rec.flushScheduled = true;
-      setImmediate(() => {
-        rec.flushScheduled = false;
-        const held = rec.held;
-        if (held !== undefined && this.streams.has(rec.stream.ref)) {
-          rec.held = undefined;
-          this.sendData(rec, 'nofin', held);
-        }
-      });
+  onBody(rec: H2Stream, chunk: Buffer): void {
+    if (!this.streams.has(rec.stream.ref) || rec.done) return;
+    rec.bytesIn += chunk.length;
+    const id = rec.req.id as number;
+    const end = this.dataEnds.get(id);
+    if (end !== undefined && rec.bytesIn >= end) {
+      this.dataEnds.delete(id);
+      rec.done = true;
+      this.deliver(rec, ['data', 'fin', chunk]);
+      return;
     }
+    this.deliver(rec, ['data', 'nofin', chunk]);
+    if (--rec.credit <= 0) rec.req.pause();
   }
 
-  private sendData(rec: H2Stream, isFin: IsFin, data: Buffer): void {
-    rec.held = undefined;
-    this.deliver(rec, ['data', isFin, data]);
-  }
-
-  private onTrailers(rec: H2Stream, t: http2.IncomingHttpHeaders): void {
+  onTrailers(rec: H2Stream, t: http2.IncomingHttpHeaders): void {
     if (!this.streams.has(rec.stream.ref)) return;
-    // Trailers end the stream: the last piece of body goes without fin.
-    if (rec.held !== undefined) this.sendData(rec, 'nofin', rec.held);
+    // Trailers end the stream: the last piece of body went without fin.
     this.deliver(rec, ['trailers', pairs(t)]);
     rec.done = true;
   }
 
-  private onEnd(rec: H2Stream): void {
+  onEnd(rec: H2Stream): void {
     if (!this.streams.has(rec.stream.ref) || rec.done) return;
     rec.done = true;
-    const last = rec.held ?? Buffer.alloc(0);
-    rec.held = undefined;
-    this.deliver(rec, ['data', 'fin', last]);
+    this.deliver(rec, ['data', 'fin', EMPTY]);
   }
 
   /** The stream is closed (ended both ways, or reset by either side). */
-  private onStreamClose(rec: H2Stream): void {
+  onStreamClose(rec: H2Stream): void {
     this.opened -= rec.kind === 'push' ? 0 : 1;
     const id = rec.req.id;
     if (id !== undefined) {
       this.byId.delete(id);
       this.pushParents.delete(id);
+      this.dataSeen.delete(id);
+      this.dataEnds.delete(id);
     }
     const serverCode = id === undefined ? undefined : this.serverResets.get(id);
     if (id !== undefined) this.serverResets.delete(id);
@@ -679,7 +730,6 @@ export class Http2 implements Protocol {
         this.endWs(rec, serverCode === undefined ? reasons.CONNECTION_LOST : resetReason(serverCode));
       } else if (serverCode !== undefined) {
         // Gun tells of a server's reset even after a complete response (8d).
-        if (rec.held !== undefined) this.sendData(rec, 'nofin', rec.held);
         this.deliver(rec, ['error', resetReason(serverCode)]);
       } else if (!rec.done && !this.closed) {
         // Reset by nghttp2 for the server's breach of the protocol (a
@@ -697,7 +747,6 @@ export class Http2 implements Protocol {
   /** Nothing more is said of the stream. */
   private forget(rec: H2Stream): void {
     this.streams.delete(rec.stream.ref);
-    rec.held = undefined;
     if (this.lastWs === rec.stream.ref) this.lastWs = undefined;
   }
 
@@ -706,7 +755,7 @@ export class Http2 implements Protocol {
   private onPush(pushed: http2.ClientHttp2Stream, h: http2.IncomingHttpHeaders): void {
     const parentId = this.pushParents.get(pushed.id as number);
     const parent = parentId === undefined ? undefined : this.byId.get(parentId);
-    pushed.on('error', () => {});
+    pushed.on('error', streamOnError);
     if (parent === undefined || !this.streams.has(parent.stream.ref) || this.goingAway) {
       pushed.close(CANCEL); // its parent was cancelled, or is gone
       return;
@@ -728,8 +777,7 @@ export class Http2 implements Protocol {
       localFin: true,
       // Pushed streams get the parent's flow, as in Gun.
       credit: parent.credit === Infinity ? Infinity : Math.max(parent.credit, 1),
-      held: undefined,
-      flushScheduled: false,
+      bytesIn: 0,
       responded: false,
       done: false,
       resetByServer: undefined,
@@ -738,7 +786,7 @@ export class Http2 implements Protocol {
       ws: undefined,
     };
     this.track(rec);
-    pushed.on('push', (rh, flags) => this.onResponse(rec, rh, flags));
+    pushed.on('push', streamOnResponse);
   }
 
   // -- the connection -----------------------------------------------------------------
@@ -887,7 +935,6 @@ export class Http2 implements Protocol {
           const cmds: Command[] = [];
           rec.ws.down(undefined, cmds);
         }
-        if (rec.held !== undefined) this.sendData(rec, 'nofin', rec.held);
         this.deliver(rec, ['error', why]);
         killed.push(rec.stream);
       }

@@ -115,7 +115,17 @@ const BINARY_DEFLATE: SendOptions = Object.freeze({ binary: true, compress: true
  * function, or an object with `postCommands` (the connection process, which
  * then needs no closure per connection).
  */
-export type Later = ((commands: Command[]) => void) | { postCommands(commands: Command[]): void };
+export type Later =
+  | ((commands: Command[]) => void)
+  | {
+      postCommands(commands: Command[]): void;
+      /**
+       * Writes `data` to the socket now, if there is one to write to
+       * (false: none, use a `write` command): for a module whose every
+       * byte comes in order from one writer (HTTP/2's nghttp2).
+       */
+      writeNow?(data: Buffer): boolean;
+    };
 
 /** The close code RFC 6455 asks for when the server broke the protocol in the way `err` says. */
 function closeCodeFor(err: unknown): number {
