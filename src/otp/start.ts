@@ -10,6 +10,7 @@ import {
   register,
   self,
   send,
+  setLabel,
   spawn,
   spawnLink,
   unlink,
@@ -66,7 +67,10 @@ export async function startProcess(
     throw new BadArgError(fn, 'opts.name', 'expected a non-empty string other than undefined');
   const parent = self();
   const ref = makeRef();
+  const label = behaviourOf(fn);
   const main = async (): Promise<void> => {
+    // What the process is, for observers: proc_lib's `$initial_call`.
+    if (label !== undefined) setLabel(label);
     if (name !== undefined) {
       const holder = whereis(name);
       if (holder !== undefined) {
@@ -110,4 +114,12 @@ export async function startProcess(
   if (result[0] === 'ok') return pid;
   if (result[0] === 'ignore') throw new StartError('ignore');
   throw new StartError(result[1]);
+}
+
+/** The behaviour a start function (`'GenServer.startLink'`, ...) starts, as Erlang names it. */
+function behaviourOf(fn: string): string | undefined {
+  if (fn.startsWith('GenServer.')) return 'gen_server';
+  if (fn.startsWith('GenStatem.')) return 'gen_statem';
+  if (fn.startsWith('Supervisor.')) return 'supervisor';
+  return undefined;
 }

@@ -15,7 +15,18 @@ export {
 } from './errors.js';
 export { ErlangAtom, ErlangList, ErlangString, errorStacks, formatTerm } from './format.js';
 export { makeRef, Pid, Ref } from './ids.js';
-export { isAlive, node, type ProcessInfo, processes, processInfo, self, selfSignal } from './info.js';
+export {
+  isAlive,
+  node,
+  type ProcessInfo,
+  type ProcessInfoExtended,
+  type ProcessInfoOptions,
+  processes,
+  processInfo,
+  self,
+  selfSignal,
+  setLabel,
+} from './info.js';
 export { configure, type MessageMode, type RuntimeOptions } from './isolation.js';
 export { type CrashReport, consoleLogger, type Logger, setLogger } from './logger.js';
 export { nameAt } from './name-at.js';

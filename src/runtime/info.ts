@@ -1,7 +1,8 @@
-import { current } from './context.js';
+import { actor, current } from './context.js';
+import { BadArgError } from './errors.js';
 import type { Pid, Ref } from './ids.js';
 import { live, procOf } from './process.js';
-import { assertPid } from './validate.js';
+import { assertPid, describe } from './validate.js';
 
 /** Introspection, as Erlang's `self/0`, `is_process_alive/1`, `processes/0`, `process_info/1`. */
 
@@ -119,27 +120,146 @@ export interface ProcessInfo {
 }
 
 /**
+ * What `processInfo(pid, { extended: true })` asks for: the items of
+ * `processInfo` and more, for observers (beamish/observer).
+ */
+export interface ProcessInfoOptions {
+  /** Give the items beyond Erlang's `process_info/1` (see `ProcessInfoExtended`). */
+  readonly extended: true;
+  /**
+   * Also give up to this many of its queued messages, oldest first, left
+   * where they are (Erlang's `messages` item, cut short). Default 0.
+   */
+  readonly messages?: number;
+}
+
+/**
+ * What `processInfo(pid, { extended: true })` says of a live process: the
+ * seven items of `ProcessInfo`, and what an observer shows besides.
+ */
+export interface ProcessInfoExtended extends ProcessInfo {
+  /**
+   * Messages it has taken from its mailbox since it started (a receive's,
+   * `receiveNow`'s, `flush`'s): beamish's stand-in for Erlang's
+   * `reductions`, a measure of how busy it is.
+   */
+  readonly received: number;
+  /**
+   * The name of the function it was spawned with (Erlang's `initial_call`),
+   * `'(anonymous)'` for a function without one, `'(shell)'` for the shell
+   * process of code outside any process.
+   */
+  readonly initialCall: string;
+  /** What it said it is with `setLabel` (beamish/otp: `'gen_server'`, `'gen_statem'`, `'supervisor'`), or `undefined`. */
+  readonly label: string | undefined;
+  /**
+   * The patterns of the receive it is suspended in, as given to `receive`
+   * (a clause made by `on` stands for its pattern; `[]` for `sleep`), or
+   * `undefined` when it is not waiting. The receive's own array: read it,
+   * never change it.
+   */
+  readonly waitingFor: readonly unknown[] | undefined;
+  /** Its first queued messages, as many as `messages` asked for (none by default). */
+  readonly messages: readonly unknown[];
+}
+
+const NO_MESSAGES: readonly unknown[] = Object.freeze([]);
+
+/**
  * A snapshot of a live process, or `undefined` if it is dead: Erlang's
- * `process_info/1`.
+ * `process_info/1`. With `{ extended: true }` it says more (see
+ * `ProcessInfoExtended`): how many messages it has received, the function it
+ * started with, its label, the patterns it waits for, and with `messages: n`
+ * its first n queued messages. Reading it costs the process nothing.
  *
  * @example
  * ```ts
  * const worker = spawn(() => receive(['stop']), { name: 'worker' });
  * await sleep(0); // let it start and wait
  * processInfo(worker); // { status: 'waiting', messageQueueLen: 0, ..., registeredName: 'worker', trapExit: false }
+ * send(worker, 'hello');
+ * const more = processInfo(worker, { extended: true, messages: 5 });
+ * // more?.waitingFor: [ 'stop' ]; more?.messages: [ 'hello' ]; more?.received: 0
  * ```
  */
-export function processInfo(pid: Pid): ProcessInfo | undefined {
+export function processInfo(pid: Pid): ProcessInfo | undefined;
+export function processInfo(pid: Pid, opts: ProcessInfoOptions): ProcessInfoExtended | undefined;
+export function processInfo(pid: Pid, opts?: ProcessInfoOptions): ProcessInfo | ProcessInfoExtended | undefined {
   assertPid('processInfo', 'pid', pid);
+  let messages = 0;
+  if (opts !== undefined) {
+    if (typeof opts !== 'object' || opts === null || opts.extended !== true)
+      throw new BadArgError('processInfo', 'opts', 'expected { extended: true, messages?: number }');
+    messages = opts.messages ?? 0;
+    if (typeof messages !== 'number' || !Number.isInteger(messages) || messages < 0)
+      throw new BadArgError('processInfo', 'opts.messages', `expected a whole number >= 0, got ${describe(messages)}`);
+  }
   const p = procOf(pid);
   if (!p.alive) return undefined;
+  if (opts === undefined) {
+    return {
+      status: p.waiting ? 'waiting' : 'running',
+      messageQueueLen: p.mailbox?.size ?? 0,
+      links: [...(p.links ?? [])].map((l) => l.pid),
+      monitors: [...(p.monitors ?? [])].map(([ref, t]) => ({ ref, pid: t.pid })),
+      monitoredBy: [...(p.watchers?.values() ?? [])].map((w) => w.pid),
+      registeredName: p.name,
+      trapExit: p.trapExit,
+    };
+  }
+  // The same items, written out with loops rather than spreads: an
+  // observer asks this of every process once per interval.
+  const initial = p.initial;
+  const mailbox = p.mailbox;
   return {
     status: p.waiting ? 'waiting' : 'running',
-    messageQueueLen: p.mailbox?.size ?? 0,
-    links: [...(p.links ?? [])].map((l) => l.pid),
-    monitors: [...(p.monitors ?? [])].map(([ref, t]) => ({ ref, pid: t.pid })),
-    monitoredBy: [...(p.watchers?.values() ?? [])].map((w) => w.pid),
+    messageQueueLen: mailbox?.size ?? 0,
+    links: pidsOf(p.links),
+    monitors: monitorsOf(p),
+    monitoredBy: pidsOf(p.watchers?.values()),
     registeredName: p.name,
     trapExit: p.trapExit,
+    received: p.received,
+    initialCall: initial === undefined ? '(shell)' : initial === '' ? '(anonymous)' : initial,
+    label: p.label,
+    waitingFor: p.waitPatterns,
+    messages: messages > 0 && mailbox !== undefined && mailbox.size > 0 ? mailbox.peek(messages) : NO_MESSAGES,
   };
+}
+
+function pidsOf(procs: Iterable<{ readonly pid: Pid }> | undefined): Pid[] {
+  const pids: Pid[] = [];
+  if (procs !== undefined) for (const p of procs) pids.push(p.pid);
+  return pids;
+}
+
+function monitorsOf(p: ReturnType<typeof procOf>): Array<{ ref: Ref; pid: Pid }> {
+  const list: Array<{ ref: Ref; pid: Pid }> = [];
+  if (p.monitors !== undefined) for (const [ref, t] of p.monitors) list.push({ ref, pid: t.pid });
+  return list;
+}
+
+/**
+ * Labels the running process with what it is, for whoever looks
+ * (`processInfo(pid, { extended: true }).label`, beamish/observer's process
+ * list); `undefined` takes the label off. beamish/otp labels its
+ * behaviours' processes `'gen_server'`, `'gen_statem'` and `'supervisor'`
+ * as they start, as Erlang's proc_lib records a process's `$initial_call`;
+ * a behaviour's callbacks that set their own label replace it. Erlang's
+ * `proc_lib:set_label/1`.
+ *
+ * @example
+ * ```ts
+ * const worker = spawn(async () => {
+ *   setLabel('cache_loader');
+ *   await receive(['stop']);
+ * });
+ * await sleep(0);
+ * processInfo(worker, { extended: true })?.label; // 'cache_loader'
+ * ```
+ */
+export function setLabel(label: string | undefined): void {
+  if (label !== undefined && typeof label !== 'string')
+    throw new BadArgError('setLabel', 'label', `expected a string or undefined, got ${describe(label)}`);
+  actor().label = label;
 }

@@ -235,6 +235,17 @@ export class Mailbox {
     return removed;
   }
 
+  /** The first `max` messages, oldest first, left where they are (for `processInfo`). */
+  peek(max: number): unknown[] {
+    const some: unknown[] = [];
+    const slots = this.slots;
+    for (let i = this.start; i < slots.length && some.length < max; i++) {
+      const m = slots[i];
+      if (m !== HOLE) some.push(m);
+    }
+    return some;
+  }
+
   /** Empties the mailbox and returns what it held, oldest first. */
   drain(): unknown[] {
     const all: unknown[] = [];

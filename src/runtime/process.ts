@@ -39,6 +39,7 @@ class Extras {
   onExit: ((reason: unknown) => void) | undefined = undefined;
   tracer: Proc | undefined = undefined;
   controller: AbortController | undefined = undefined;
+  label: string | undefined = undefined;
 }
 
 export class Proc {
@@ -71,6 +72,19 @@ export class Proc {
   waitIndex = -1;
   /** Bits of trace-events.ts: what is traced of this process (0: nothing). */
   traceFlags = 0;
+  /**
+   * Messages taken from the mailbox, or handed straight to the waiting
+   * receive, since the process started: Erlang's reductions' stand-in for
+   * observers. One increment per message; read only by `processInfo`.
+   */
+  received = 0;
+  /**
+   * The name of the function the process was spawned with (`''` for an
+   * anonymous one), for `processInfo`'s `initialCall`; undefined for the
+   * shell. The name rather than the function, which the record would keep
+   * alive (and its closure) long after the process started.
+   */
+  initial: string | undefined = undefined;
   /**
    * Set only on the proxy of a process of another node (external.ts): where
    * its signals go. Undefined on the prototype, so a local process pays no
@@ -185,6 +199,14 @@ export class Proc {
     this.more.tracer = value;
   }
 
+  /** What the process says it is (`setLabel`): beamish/otp's behaviours set theirs. */
+  get label(): string | undefined {
+    return this.extras?.label;
+  }
+  set label(value: string | undefined) {
+    if (value !== undefined || this.extras !== undefined) this.more.label = value;
+  }
+
   /** Called once, last, when the process dies (used by `run`). */
   get onExit(): ((reason: unknown) => void) | undefined {
     return this.extras?.onExit;
@@ -222,6 +244,7 @@ export class Proc {
         const resolve = this.waitResolve as (message: unknown) => void;
         this.endWait();
         this.waitIndex = i;
+        this.received++;
         resolve(message);
         return;
       }

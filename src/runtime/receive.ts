@@ -127,6 +127,7 @@ function receiveIn(
   if (timeout !== Infinity) assertTimeout('receive', 'timeoutMs', timeout);
   const box = proc.mailbox;
   if (box !== undefined && box.size !== 0 && box.take(patterns, taken)) {
+    proc.received++;
     const message = taken.message;
     taken.message = undefined;
     return patterns === clauses ? Promise.resolve(message) : handle(clauses[taken.index], message);
@@ -301,6 +302,7 @@ export function receiveNow<const Cs extends readonly unknown[], const N = undefi
   const proc = actor();
   const patterns = isOneTuple(clauses) ? clauses : patternsOf(clauses);
   if (!proc.mailbox?.take(patterns, taken)) return ifNone as N;
+  proc.received++;
   const message = taken.message;
   taken.message = undefined;
   return apply(clauses[taken.index], message) as SyncReceived<Cs>;
@@ -325,7 +327,10 @@ export type SyncReceived<Cs extends readonly unknown[]> = Cs[number] extends inf
  * ```
  */
 export function flush(): unknown[] {
-  return actor().mailbox?.drain() ?? [];
+  const proc = actor();
+  const all = proc.mailbox?.drain() ?? [];
+  proc.received += all.length;
+  return all;
 }
 
 /**

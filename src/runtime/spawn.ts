@@ -89,6 +89,8 @@ function create(fn: unknown, opts: SpawnOptions | undefined, caller: string): Pr
   }
   const parent = actor();
   const proc = new Proc();
+  const fnName: unknown = (fn as ProcessFn).name;
+  proc.initial = typeof fnName === 'string' ? fnName : '';
   if (opts?.name !== undefined) {
     try {
       registerProc(caller, opts.name, proc);
