@@ -243,6 +243,7 @@ const PROBES: Record<string, { name: string; fn: string }> = {
   './otp': { name: 'GenServer', fn: 'GenServer.start' },
   './distribution': { name: 'parseNodeName', fn: 'parseNodeName' },
   './shell': { name: 'startShell', fn: 'startShell' },
+  './observer': { name: 'observe', fn: 'observe' },
 };
 
 /**
