@@ -3,6 +3,7 @@
  * - `beamish ws://host:port/path`: wscat-like (src/cli/ws.ts).
  * - `beamish get http://host:port/path`: one GET, every message printed (src/cli/get.ts).
  * - `beamish shell`: the REPL of src/shell/ (docs/shell.md).
+ * - `beamish top http://…/?token=…`: observer_cli's view of a program's observer (src/cli/top.ts).
  * - `beamish --version`, `beamish --help`.
  * The command line is read in src/cli/args.ts; `beamish --help` says it all.
  */
@@ -37,6 +38,10 @@ async function main(argv: string[]): Promise<void> {
     // Processes started at the prompt may hold timers or sockets; erl halts
     // when its shell's input ends, and so does this.
     process.exit(0);
+  }
+  if (command.kind === 'top') {
+    const { topCommand } = await import('./cli/top.js');
+    return topCommand(command);
   }
   let ca: Buffer | undefined;
   if (command.caFile !== undefined) {

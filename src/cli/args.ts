@@ -16,6 +16,7 @@ import { redactedUrl, takeCredentials } from './url.js';
 export const USAGE = `usage: beamish [options] ws://host:port/path
        beamish get [options] http://host:port/path
        beamish shell
+       beamish top [--once [--json]] http://127.0.0.1:PORT/?token=TOKEN
        beamish --version
 
   -H, --header 'name: value'   add a header to the request (repeatable)
@@ -28,6 +29,8 @@ export const USAGE = `usage: beamish [options] ws://host:port/path
       --trace                  print, on stderr, what the Gun connection process
                                does: every message it receives and sends, as
                                Erlang's dbg prints them
+      --once                   top: print one frame and exit
+      --json                   top --once: print the observer's snapshot as JSON
   -h, --help                   show this help
       --version                print beamish's version
 
@@ -51,6 +54,15 @@ or --http2 it speaks as Gun does: https:// offers h2 then http/1.1 by ALPN
 shell: a REPL in the manner of Erlang's shell, every line run as one
 long-lived process (docs/shell.md); exits 0 at .exit, Ctrl-D or the end of
 stdin, as erl does.
+
+top URL: observer_cli's view of a running program, read from the URL its
+observe() gave (beamish/observer; the token is part of the URL): a header
+(uptime, processes, event-loop utilization and delay, heap, RSS, GCs), then
+the processes with the longest mailboxes. Keys: m sort by mailbox, r by
+messages received in the last interval, p pause, up/down and Enter a
+process's detail (Esc back), q or Ctrl-C quit. --once prints one frame,
+--once --json one snapshot as JSON; both exit 0. Exits 1 when the observer
+cannot be reached or refuses the token.
 
 Exit codes: 0 done, 1 the connection or the stream failed, 2 bad usage.`;
 
@@ -80,8 +92,24 @@ export interface Connect {
   readonly http: 'http1' | 'http2' | undefined;
 }
 
+/** `beamish top URL`: the terminal view of a program's observer (src/cli/top.ts). */
+export interface Top {
+  readonly kind: 'top';
+  /** The observer's URL, `http://127.0.0.1:PORT/?token=…`, as `observe()` gives it. */
+  readonly url: URL;
+  /** `--once`: one frame (or, with `json`, one snapshot), then exit. */
+  readonly once: boolean;
+  /** `--json` (with `--once`): the snapshot as the observer sends it. */
+  readonly json: boolean;
+}
+
 /** What the command line asks for. */
-export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'shell' } | Connect;
+export type Command =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'shell' }
+  | Connect
+  | Top;
 
 const common = {
   header: { type: 'string', short: 'H', multiple: true },
@@ -97,6 +125,7 @@ const optionsOf = {
   ws: { ...common, subprotocol: { type: 'string', short: 's', multiple: true } },
   get: common,
   shell: { help: common.help, version: common.version },
+  top: { once: { type: 'boolean' }, json: { type: 'boolean' }, help: common.help, version: common.version },
 } as const;
 
 /**
@@ -109,7 +138,7 @@ const optionsOf = {
  * //   headers: [['accept', 'text/plain'], ['authorization', 'Basic dXNlcjpwdw==']], ... }
  */
 export function parseCommandLine(argv: readonly string[]): Command {
-  const mode = argv[0] === 'get' || argv[0] === 'shell' ? argv[0] : 'ws';
+  const mode = argv[0] === 'get' || argv[0] === 'shell' || argv[0] === 'top' ? argv[0] : 'ws';
   const args = mode === 'ws' ? [...argv] : argv.slice(1);
   const options = optionsOf[mode];
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
@@ -119,6 +148,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let caFile: string | undefined;
   let js = false;
   let trace = false;
+  let once = false;
+  let json = false;
   let http: 'http1' | 'http2' | undefined;
   let target: string | undefined;
   for (const token of tokens) {
@@ -136,6 +167,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
       if (name === 'help') return { kind: 'help' };
       if (name === 'version') return { kind: 'version' };
       if (name === 'trace') trace = true;
+      else if (name === 'once') once = true;
+      else if (name === 'json') json = true;
       else if (name === 'http1' || name === 'http2') {
         if (http !== undefined && http !== name) throw new UsageError('--http1 and --http2 cannot be used together');
         http = name;
@@ -156,6 +189,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
     else caFile = value;
   }
   if (mode === 'shell') return { kind: 'shell' };
+  if (mode === 'top') {
+    if (json && !once) throw new UsageError('--json goes with --once');
+    return { kind: 'top', url: observerUrl(target), once, json };
+  }
   if (target === undefined) throw new UsageError('missing the URL to connect to');
   const url = urlFor(mode, target);
   return { kind: 'connect', mode, url, headers: takeCredentials(url, headers), protocols, caFile, js, trace, http };
@@ -166,6 +203,24 @@ function header(text: string): [string, string] {
   const colon = text.indexOf(':');
   if (colon <= 0) throw new UsageError(`bad header '${text}': expected 'name: value'`);
   return [text.slice(0, colon).trim(), text.slice(colon + 1).trim()];
+}
+
+/**
+ * The observer's URL for `beamish top`: http:// or https://, with the
+ * observer's token in `?token=`.
+ */
+function observerUrl(target: string | undefined): URL {
+  const expected = 'expected the URL observe() gave, http://127.0.0.1:PORT/?token=…';
+  if (target === undefined) throw new UsageError(`missing the observer's URL (the URL observe() gave)`);
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new UsageError(`bad URL '${target}': ${expected}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`bad URL '${target}': ${expected}`);
+  if (!url.searchParams.get('token')) throw new UsageError(`the URL '${target}' has no token: ${expected}`);
+  return url;
 }
 
 /** The URL of `target`, which must be ws:// or wss:// (mode ws), http:// or https:// (mode get). */

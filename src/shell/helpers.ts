@@ -75,6 +75,7 @@ export function shellHelpers(write: (text: string) => void): ShellHelpers {
 const HELP = `flush()    -- print and drop every message the shell process holds
 i()        -- the processes: pid, registered name, status, mailbox length, links
 regs()     -- the registered names, with their pids
+top()      -- a live view of the processes (beamish top: m/r sort, Enter detail, q back)
 help()     -- this list
 self(), spawn, send, receive, on, _, link, monitor, register, exit, sleep, ...
            -- all of beamish/runtime (receive as \`await receive([...])\`)

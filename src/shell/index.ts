@@ -117,6 +117,10 @@ export async function startShell(opts: ShellOptions): Promise<void> {
     globals.define('i', helpers.i);
     globals.define('regs', helpers.regs);
     globals.define('help', helpers.help);
+    // observer_cli's view of this program, in the terminal (`q` returns 'ok').
+    globals.define('top', (opts?: Parameters<typeof import('../cli/top.js').top>[0]) =>
+      import('../cli/top.js').then((m) => m.top(opts)),
+    );
   };
   bind();
   server.on('reset', bind); // `.clear` redefines the REPL's names, `_` among them
