@@ -1,0 +1,4 @@
+// The quick docs test files, in one process: see test/bundles.json.
+import { importBundle } from '../helpers/bundles.js';
+
+await importBundle('docs');

@@ -1,0 +1,4 @@
+// The quick gun test files, in one process: see test/bundles.json.
+import { importBundle } from '../helpers/bundles.js';
+
+await importBundle('gun');

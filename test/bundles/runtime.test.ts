@@ -1,0 +1,4 @@
+// The quick runtime test files, in one process: see test/bundles.json.
+import { importBundle } from '../helpers/bundles.js';
+
+await importBundle('runtime');
