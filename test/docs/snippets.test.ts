@@ -40,6 +40,7 @@ function modulesOf(markdown: string, withHelpers = true): string[] {
       .replaceAll("from 'beamish/otp'", `from '${root}src/otp/index.js'`)
       .replaceAll("from 'beamish/distribution'", `from '${root}src/distribution/index.js'`)
       .replaceAll("from 'beamish/shell'", `from '${root}src/shell/index.js'`)
+      .replaceAll("from 'beamish/observer'", `from '${root}src/observer/index.js'`)
       .replaceAll("from 'beamish'", `from '${root}src/index.js'`);
     if (block.startsWith('import') || modules.length === 0) modules.push(block);
     else modules[modules.length - 1] += `\n${block}`;
