@@ -501,7 +501,10 @@ export class Connection implements ConnectionHandle, SocketSink {
       this.connect();
       // The loop that waits is kept small: an idle connection waits in it,
       // and its suspended frame (every local and temporary) is kept as long.
-      for (;;) this.handleAll((await receive((this.waitingWith = this.patterns()))) as readonly unknown[]);
+      for (;;) {
+        this.waitingWith = this.patterns();
+        this.handleAll((await receive(this.waitingWith)) as readonly unknown[]);
+      }
     } finally {
       // Whatever ends this process (an exit of its own, a kill while it
       // waits in receive), its socket goes with it. A finally costs nothing,
