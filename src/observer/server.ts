@@ -36,6 +36,8 @@ const PAGE_FILE = /^[a-z0-9][a-z0-9_-]*\.(html|js|css|svg|png|json)$/;
 
 const PING_MS = 15_000;
 /** What a client may have unread before it is skipped. */
+/** Trace events in one SSE frame at most (about 250 bytes each). */
+const TRACE_FRAME_EVENTS = 1000;
 const SLOW_CLIENT_BYTES = 1 << 20;
 /** The largest request body taken. */
 const MAX_BODY = 64 * 1024;
@@ -113,7 +115,6 @@ export class ObserverServer {
       this.server.once('error', failed);
       this.server.listen(port, host, () => {
         this.server.off('error', failed);
-        this.collector.start();
         const address = this.server.address();
         resolve(typeof address === 'object' && address !== null ? address.port : port);
       });
@@ -255,6 +256,9 @@ export class ObserverServer {
 
   private startTicking(): void {
     if (this.tick !== undefined) return;
+    // The instruments (loop delay, GC) run only while someone follows: an
+    // observer nobody looks at costs nothing but its listening socket.
+    this.collector.start();
     this.tick = setInterval(() => this.sendDelta(), this.intervalMs);
     this.ping = setInterval(() => this.broadcast(': ping\n\n'), PING_MS);
   }
@@ -262,6 +266,7 @@ export class ObserverServer {
   private stopTicking(): void {
     if (this.tick !== undefined) clearInterval(this.tick);
     if (this.ping !== undefined) clearInterval(this.ping);
+    this.collector.stop();
     this.tick = undefined;
     this.ping = undefined;
   }
@@ -272,9 +277,18 @@ export class ObserverServer {
     this.broadcast(frame('delta', delta.seq, delta));
   }
 
-  /** Writes `text` to every client that keeps up; one that does not is skipped until it drains. */
-  private broadcast(text: string): void {
+  /**
+   * Writes `text` to every client that keeps up; one that does not is
+   * skipped until it drains (then it gets a fresh snapshot). An `essential`
+   * frame (a few bytes: the end of a trace) goes to every client, so that
+   * no page shows a trace running that has stopped.
+   */
+  private broadcast(text: string, essential = false): void {
     for (const client of this.clients) {
+      if (essential) {
+        client.res.write(text);
+        continue;
+      }
       if (client.stale) continue;
       if (client.res.writableLength > SLOW_CLIENT_BYTES) {
         client.stale = true;
@@ -306,10 +320,16 @@ export class ObserverServer {
     // One trace at a time: a new one ends the one running.
     this.trace?.stop('stopped');
     const trace: Trace = new Trace(found, max, rate, {
-      events: (batch: TraceEvent[]) => this.broadcast(frame('trace', this.collector.seq, batch)),
+      // Frames of at most TRACE_FRAME_EVENTS: a burst makes several frames
+      // rather than one too big for a slow client to be sent.
+      events: (batch: TraceEvent[]) => {
+        for (let i = 0; i < batch.length; i += TRACE_FRAME_EVENTS) {
+          this.broadcast(frame('trace', this.collector.seq, batch.slice(i, i + TRACE_FRAME_EVENTS)));
+        }
+      },
       stopped: (stopped: TraceStopped) => {
         if (this.trace === trace) this.trace = undefined;
-        this.broadcast(frame('trace_stopped', this.collector.seq, stopped));
+        this.broadcast(frame('trace_stopped', this.collector.seq, stopped), true);
       },
     });
     this.trace = trace;
