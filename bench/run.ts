@@ -180,6 +180,14 @@ await group('scale', async () => {
   notes.push(...report.notes);
 });
 
+await group('observer', async () => {
+  // Loaded only for its group; its SSE client runs in a process of its own.
+  const { observerBenchmarks, observerOptions } = await import('./observer.bench.js');
+  const report = await observerBenchmarks(observerOptions(process.argv.slice(3)));
+  figures.push(...report.figures);
+  notes.push(...report.notes);
+});
+
 console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
 if (only === undefined || only === 'runtime') {
   const child = execFileSync(process.execPath, [
