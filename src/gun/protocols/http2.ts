@@ -71,22 +71,50 @@ interface H2Stream {
   readonly stream: Stream;
   readonly req: http2.ClientHttp2Stream;
   readonly kind: 'request' | 'ws' | 'push';
-  /** 'stopping' once our side is done and the response is still coming. */
+  /** Our side is done: the request's body is complete (END_STREAM sent). */
   localFin: boolean;
   /** gun_data messages left before the stream's reading pauses. */
   credit: number;
-  /** Bytes of body received, to tell the last piece (see onData). */
+  /** Bytes of body received, to tell the last piece (see onBody). */
   bytesIn: number;
   /** The final response was delivered; `done` once its end was too. */
   responded: boolean;
   done: boolean;
-  /** A RST_STREAM from the server: its code. */
-  resetByServer: number | undefined;
   /** The WebSocket's options, for a `ws` stream. */
   readonly wsOpts: ResolvedWsOptions | undefined;
   readonly offered: readonly string[];
   /** The WebSocket on this stream, once upgraded. */
   ws: Ws | undefined;
+}
+
+/** A stream's record, as it starts. */
+function newStream(
+  stream: Stream,
+  req: http2.ClientHttp2Stream,
+  kind: H2Stream['kind'],
+  localFin: boolean,
+  credit: number,
+  wsOpts?: ResolvedWsOptions,
+  offered: readonly string[] = [],
+): H2Stream {
+  return {
+    stream,
+    req,
+    kind,
+    localFin,
+    credit,
+    bytesIn: 0,
+    responded: false,
+    done: false,
+    wsOpts,
+    offered,
+    ws: undefined,
+  };
+}
+
+/** A WebSocket whose stream is gone: its resources (zlib) are let go; what it would still say means nothing now. */
+function releaseWs(rec: H2Stream): void {
+  rec.ws?.down(undefined, []);
 }
 
 const TOO_MANY = ['stream_error', 'too_many_streams', TOO_MANY_TEXT] as const;
@@ -408,20 +436,7 @@ export class Http2 implements Protocol {
       }
       return undefined;
     }
-    const rec: H2Stream = {
-      stream,
-      req,
-      kind,
-      localFin: endStream,
-      credit: flow,
-      bytesIn: 0,
-      responded: false,
-      done: false,
-      resetByServer: undefined,
-      wsOpts,
-      offered,
-      ws: undefined,
-    };
+    const rec = newStream(stream, req, kind, endStream, flow, wsOpts, offered);
     this.opened++;
     this.track(rec);
     req.on('headers', streamOnHeaders);
@@ -770,21 +785,14 @@ export class Http2 implements Protocol {
     const method = String(h[':method'] ?? 'GET');
     const uri = `${String(h[':scheme'] ?? this.scheme)}://${String(h[':authority'] ?? this.authority)}${String(h[':path'] ?? '/')}`;
     this.deliver(parent, ['push', ref, method, uri, pairs(h)]);
-    const rec: H2Stream = {
+    // Pushed streams get the parent's flow, as in Gun.
+    const rec = newStream(
       stream,
-      req: pushed,
-      kind: 'push',
-      localFin: true,
-      // Pushed streams get the parent's flow, as in Gun.
-      credit: parent.credit === Infinity ? Infinity : Math.max(parent.credit, 1),
-      bytesIn: 0,
-      responded: false,
-      done: false,
-      resetByServer: undefined,
-      wsOpts: undefined,
-      offered: [],
-      ws: undefined,
-    };
+      pushed,
+      'push',
+      true,
+      parent.credit === Infinity ? Infinity : Math.max(parent.credit, 1),
+    );
     this.track(rec);
     pushed.on('push', streamOnResponse);
   }
@@ -819,10 +827,7 @@ export class Http2 implements Protocol {
       const id = rec.req.id;
       if (rec.kind !== 'push' && (id === undefined || id > lastStreamId)) {
         this.forget(rec);
-        if (rec.ws !== undefined) {
-          const cmds: Command[] = [];
-          rec.ws.down(undefined, cmds);
-        }
+        releaseWs(rec);
         this.deliver(rec, ['error', why]);
       }
     }
@@ -931,10 +936,7 @@ export class Http2 implements Protocol {
     this.call(out, () => {
       const why = reason === 'closed' ? 'closed' : ['closed', reason];
       for (const rec of this.streams.values()) {
-        if (rec.ws !== undefined) {
-          const cmds: Command[] = [];
-          rec.ws.down(undefined, cmds);
-        }
+        releaseWs(rec);
         this.deliver(rec, ['error', why]);
         killed.push(rec.stream);
       }
