@@ -18,13 +18,13 @@ import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
 import * as gun from '../src/gun/index.js';
 import { _, type Ref, receive, run } from '../src/runtime/index.js';
+import { checkBody, rate, rounds, within } from './http-measure.js';
 import type { Figure } from './runtime.bench.js';
 
 /** Longest a single measurement may run; it then stops and counts what it did. */
 const LIMIT_MS = 10_000;
 /** Longest any one response may take. */
 const REPLY_MS = 5_000;
-const BODY_BYTES = 1024;
 const PATH = '/';
 
 interface HttpServer {
@@ -50,23 +50,6 @@ async function startServer(): Promise<HttpServer> {
 }
 
 /** Requests done and the seconds they took: a rate in k requests/s. */
-function rate(done: number, t0: number): number {
-  return done / ((performance.now() - t0) / 1000) / 1000;
-}
-
-function checkBody(body: Buffer | ArrayBuffer | Uint8Array): void {
-  if (body.byteLength !== BODY_BYTES) throw new Error(`expected a ${BODY_BYTES}-byte body, got ${body.byteLength}`);
-}
-
-/** A promise that rejects after `ms`, for racing a wait that must not hang. */
-function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
 // -- ours ------------------------------------------------------------------
 
 async function gunConnect(port: number): Promise<gun.ConnPid> {
@@ -251,8 +234,6 @@ async function nodeSerial(port: number, n: number): Promise<number> {
 
 // -- the figures ------------------------------------------------------------
 
-const mid = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
 function vsUndici(name: string, ours: number, baseline: number, blocking = false): Figure {
   return blocking
     ? {
@@ -285,24 +266,6 @@ function vsNode(name: string, ours: number, baseline: number): Figure {
     target: 'none set (reported)',
     meets: () => true,
   };
-}
-
-/**
- * `rounds` rounds of one pattern; in each, every client in turn (baselines
- * first, as in the WebSocket benchmarks), each on a fresh connection. The
- * median of each client's rounds is kept: on a shared 2-core machine with
- * the server in another process, single runs swing widely.
- */
-async function rounds(count: number, clients: Record<string, () => Promise<number>>): Promise<Record<string, number>> {
-  const runs: Record<string, number[]> = {};
-  for (let i = 0; i < count; i++) {
-    for (const [name, measure] of Object.entries(clients)) {
-      const xs = runs[name] ?? [];
-      xs.push(await measure());
-      runs[name] = xs;
-    }
-  }
-  return Object.fromEntries(Object.entries(runs).map(([name, xs]) => [name, mid(xs)]));
 }
 
 export async function httpBenchmarks(): Promise<Figure[]> {
