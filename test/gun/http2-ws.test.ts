@@ -21,7 +21,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as gun from '../../src/gun/index.js';
 import { type PerMessageDeflate, type Receiver, type Sender, wsLibrary } from '../../src/gun/protocols/ws-library.js';
-import { _, isAlive, makeRef, monitor, type Ref, receive, run, self, send, spawn } from '../../src/runtime/index.js';
+import { _, makeRef, monitor, type Ref, receive, self, send, spawn } from '../../src/runtime/index.js';
+import { withConns } from '../helpers/gun.js';
 import { testCa } from '../helpers/servers.js';
 
 /** Every wait for a message that should come is bounded by this. */
@@ -205,21 +206,6 @@ async function openH2(port: number, opts: gun.OpenOptions = {}): Promise<gun.Con
   // ws_SUITE's do_await_enable_connect_protocol: no extended CONNECT before the server allows it.
   await receive([['gun_notify', pid, 'settings_changed', _]], T);
   return pid;
-}
-
-/** Runs `fn` in a process; the connections it opened through `track` are closed afterwards. */
-function withConns(fn: (track: (pid: gun.ConnPid) => gun.ConnPid) => Promise<void>): Promise<void> {
-  return run(async () => {
-    const pids: gun.ConnPid[] = [];
-    try {
-      await fn((pid) => {
-        pids.push(pid);
-        return pid;
-      });
-    } finally {
-      for (const pid of pids) if (isAlive(pid)) gun.close(pid);
-    }
-  });
 }
 
 /** The gun_upgrade of `ref`: Gun's `{gun_upgrade, Pid, Ref, [<<"websocket">>], Headers}`; returns the headers. */

@@ -29,6 +29,7 @@ import {
   sleep,
   spawn,
 } from '../../src/runtime/index.js';
+import { withConns } from '../helpers/gun.js';
 import { type H2Server, startH2Server, startSilentPeer } from '../helpers/h2-server.js';
 import { testCa } from '../helpers/servers.js';
 
@@ -63,21 +64,6 @@ async function openUp(port: number, opts: gun.OpenOptions = {}, protocol = 'http
 
 /** TLS options trusting the test CA. */
 const TLS: gun.OpenOptions = { transport: 'tls', tlsOpts: { ca: testCa } };
-
-/** Runs `fn` in a process; the connections it registers with `track` are closed afterwards. */
-function withConns(fn: (track: (pid: gun.ConnPid) => gun.ConnPid) => Promise<void>): Promise<void> {
-  return run(async () => {
-    const pids: gun.ConnPid[] = [];
-    try {
-      await fn((pid) => {
-        pids.push(pid);
-        return pid;
-      });
-    } finally {
-      for (const pid of pids) if (isAlive(pid)) gun.close(pid);
-    }
-  });
-}
 
 /** Runs `fn` with a server of its own, closed afterwards (and its connections). */
 function withServer(
